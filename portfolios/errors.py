@@ -1,0 +1,5 @@
+from valuepartner.errors import DomainError
+
+
+class PortfoliosError(DomainError):
+    pass

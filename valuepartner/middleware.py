@@ -1,0 +1,43 @@
+import re
+import uuid
+
+from . import request_context
+
+# An incoming id is kept only when it looks like one, so a client cannot inject log content.
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (kept from ``X-Request-ID`` when valid) and echoes it back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = request_context.bind(request_id=request_id, ip=_client_ip(request), user_id=None)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_context.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class RequestUserContextMiddleware:
+    """Adds the signed-in user to the request context once authentication has run."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            request_context.bind(user_id=user.pk)
+        return self.get_response(request)
