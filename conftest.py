@@ -44,3 +44,23 @@ def compliance_officer(firm):
 @pytest.fixture
 def client_user(firm):
     return ClientUserFactory(firm=firm)
+
+
+@pytest.fixture
+def browser(request):
+    """A headless Chromium; on failure its last screen is kept as a test artifact."""
+    from valuepartner.testing.browser import screenshot, start_chromium
+
+    driver = start_chromium()
+    yield driver
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        screenshot(driver, f"FAILED-{request.node.name}")
+    driver.quit()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
