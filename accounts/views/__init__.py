@@ -1,0 +1,1 @@
+"""Web pages of sign-in, sign-out, passwords and two-factor authentication."""
