@@ -4,7 +4,7 @@ Pages, API views and consumers call these and nothing else, so an object outside
 scope is simply absent: a detail lookup on it is a 404.
 """
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.choices import Role
 from accounts.selectors import book_advisor_ids
@@ -38,3 +38,36 @@ def clients_visible_to(user) -> QuerySet[Client]:
 
 def households_with_counts(user) -> QuerySet[Household]:
     return households_visible_to(user).annotate(client_count=Count("clients"))
+
+
+def households_matching(user, query: str = "") -> QuerySet[Household]:
+    """Households in scope with their client counts, narrowed to a name or advisor search.
+
+    Ordered explicitly: the model's default ordering does not apply to an aggregated query, and
+    pages need a stable order.
+    """
+    households = households_with_counts(user).order_by("name", "pk")
+    query = query.strip()
+    if query:
+        households = households.filter(
+            Q(name__icontains=query) | Q(advisor__first_name__icontains=query) | Q(advisor__last_name__icontains=query)
+        )
+    return households
+
+
+def clients_matching(user, query: str = "") -> QuerySet[Client]:
+    """Clients in scope, narrowed to a search over name, e-mail and household."""
+    clients = clients_visible_to(user).order_by("last_name", "first_name", "pk")
+    query = query.strip()
+    if query:
+        clients = clients.filter(
+            Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(email__icontains=query)
+            | Q(household__name__icontains=query)
+        )
+    return clients
+
+
+def recently_updated_households(user, limit: int) -> QuerySet[Household]:
+    return households_with_counts(user).order_by("-updated_at", "-pk")[:limit]
