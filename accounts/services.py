@@ -116,6 +116,76 @@ def set_team_members(*, team: Team, members: list[User], shares_book: bool, acto
     return team
 
 
+PROFILE_FIELDS = ("username", "first_name", "last_name", "email", "firm")
+
+
+def update_user_profile(*, user: User, actor, **values) -> User:
+    """Change who a user is (name, e-mail, username, firm); role and activity have their own services."""
+    unknown = set(values) - set(PROFILE_FIELDS)
+    if unknown:
+        raise AccountsError("invalid_field", f"Unknown fields: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        changes = {}
+        for name, new in values.items():
+            old = getattr(user, name)
+            if old != new:
+                changes[name] = (getattr(old, "pk", old), getattr(new, "pk", new))
+                setattr(user, name, new)
+        if not changes:
+            return user
+        user.save(update_fields=list(changes))
+        record_event(action="user.profile_changed", actor=actor, target=user, changes=changes)
+    return user
+
+
+def set_password(*, user: User, raw_password: str | None, actor) -> User:
+    """Set a user's password, or disable password sign-in with ``None``. The audit never holds the value."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if raw_password:
+            user.set_password(raw_password)
+        else:
+            user.set_unusable_password()
+        user.save(update_fields=["password"])
+        action = "user.password_set" if raw_password else "user.password_disabled"
+        record_event(action=action, actor=actor, target=user)
+    return user
+
+
+def rename_firm(*, firm: Firm, name: str, actor) -> Firm:
+    with transaction.atomic():
+        firm = Firm.objects.select_for_update().get(pk=firm.pk)
+        before = firm.name
+        if before == name:
+            return firm
+        firm.name = name
+        firm.save(update_fields=["name"])
+        record_event(action="firm.renamed", actor=actor, target=firm, changes={"name": (before, name)})
+    return firm
+
+
+def create_team(*, firm: Firm, name: str, actor, members: list[User] | None = None, shares_book: bool = False) -> Team:
+    with transaction.atomic():
+        team = Team.objects.create(firm=firm, name=name)
+        record_event(action="team.created", actor=actor, target=team, changes={"name": (None, name)})
+        if members or shares_book:
+            team = set_team_members(team=team, members=list(members or []), shares_book=shares_book, actor=actor)
+    return team
+
+
+def rename_team(*, team: Team, name: str, actor) -> Team:
+    with transaction.atomic():
+        team = Team.objects.select_for_update().get(pk=team.pk)
+        before = team.name
+        if before == name:
+            return team
+        team.name = name
+        team.save(update_fields=["name"])
+        record_event(action="team.renamed", actor=actor, target=team, changes={"name": (before, name)})
+    return team
+
+
 def operators_group() -> Group:
     group, _ = Group.objects.get_or_create(name=OPERATORS_GROUP)
     return group

@@ -14,19 +14,20 @@ HOUSEHOLD_FIELDS = ("name", "notes", "advisor")
 CLIENT_FIELDS = ("first_name", "last_name", "email", "phone", "date_of_birth", "household")
 
 
-def _check_advisor(*, actor, advisor) -> None:
-    if advisor.role != Role.ADVISOR or advisor.firm_id != actor.firm_id or not advisor.is_active:
+def _check_advisor(*, actor, advisor, firm_id: int) -> None:
+    if advisor.role != Role.ADVISOR or advisor.firm_id != firm_id or not advisor.is_active:
         raise PortfoliosError("invalid_advisor", "Choose an active advisor of your firm.", fields={
             "advisor": ["Choose an active advisor of your firm."]
         })
-    if actor.role == Role.ADVISOR and advisor.pk not in book_advisor_ids(actor):
+    if actor is not None and actor.role == Role.ADVISOR and advisor.pk not in book_advisor_ids(actor):
         raise PortfoliosError("invalid_advisor", "You can only assign your own book.", fields={
             "advisor": ["You can only assign households to your own book."]
         })
 
 
 def _require_manage(actor) -> None:
-    if not has_capability(actor, Capability.MANAGE_BOOK):
+    # ``actor=None`` is the system itself (data migrations, seeding); it must be passed explicitly.
+    if actor is not None and not has_capability(actor, Capability.MANAGE_BOOK):
         raise PortfoliosError("forbidden", "Your role cannot change households or clients.")
 
 
@@ -42,9 +43,12 @@ def _diff(instance, values: dict) -> dict:
 def create_household(*, actor, name: str, advisor=None, notes: str = "") -> Household:
     _require_manage(actor)
     advisor = advisor or actor
-    _check_advisor(actor=actor, advisor=advisor)
+    if advisor is None:
+        raise PortfoliosError("invalid_advisor", "Choose an advisor.", fields={"advisor": ["Choose an advisor."]})
+    firm_id = actor.firm_id if actor is not None else advisor.firm_id
+    _check_advisor(actor=actor, advisor=advisor, firm_id=firm_id)
     with transaction.atomic():
-        household = Household.objects.create(firm_id=actor.firm_id, advisor=advisor, name=name, notes=notes)
+        household = Household.objects.create(firm_id=firm_id, advisor=advisor, name=name, notes=notes)
         record_event(
             action="household.created", actor=actor, target=household,
             changes={"name": (None, name), "advisor": (None, advisor.pk)},
@@ -58,7 +62,8 @@ def update_household(*, actor, household: Household, **values) -> Household:
     if unknown:
         raise PortfoliosError("invalid_field", f"Unknown fields: {', '.join(sorted(unknown))}.")
     if "advisor" in values:
-        _check_advisor(actor=actor, advisor=values["advisor"])
+        firm_id = actor.firm_id if actor is not None else household.firm_id
+        _check_advisor(actor=actor, advisor=values["advisor"], firm_id=firm_id)
     with transaction.atomic():
         household = Household.objects.select_for_update().get(pk=household.pk)
         changes = _diff(household, values)
@@ -74,6 +79,8 @@ def update_household(*, actor, household: Household, **values) -> Household:
 def _check_household(*, actor, household: Household) -> None:
     from .selectors import households_visible_to
 
+    if actor is None:
+        return
     if not households_visible_to(actor).filter(pk=household.pk).exists():
         raise PortfoliosError("invalid_household", "Choose one of your households.", fields={
             "household": ["Choose one of your households."]

@@ -174,6 +174,8 @@ AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "Value Partner"
+# Never show TOTP secrets, QR codes or backup codes in the admin: they are a second factor.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Value Partner <no-reply@valuepartner.local>")
