@@ -1,3 +1,17 @@
+"""The JSON API: version 1 for the mobile client, its OpenAPI schema and the self-hosted docs."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from .handlers import unknown_endpoint
+
 app_name = "api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("v1/", include("accounts.api.urls")),
+    path("v1/", include("portfolios.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Last: whatever no view above claims is a JSON 404, never the HTML page of the web UI.
+    re_path(r"", unknown_endpoint),
+]
