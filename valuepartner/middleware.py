@@ -1,6 +1,8 @@
 import re
 import uuid
 
+from django.conf import settings
+
 from . import request_context
 
 # An incoming id is kept only when it looks like one, so a client cannot inject log content.
@@ -8,6 +10,15 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 
 
 def _client_ip(request) -> str | None:
+    """The address the audit trail records: behind PROXY_COUNT proxies, the one the outermost proxy saw.
+
+    Each proxy appends the address it received the request from to X-Forwarded-For, so with N trusted
+    proxies the client is the N-th entry from the right; anything further left was written by the client.
+    """
+    proxies = settings.AXES_IPWARE_PROXY_COUNT  # set from the PROXY_COUNT environment variable
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if proxies and forwarded:
+        return forwarded[-min(proxies, len(forwarded))]
     return request.META.get("REMOTE_ADDR") or None
 
 

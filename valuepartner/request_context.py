@@ -15,7 +15,8 @@ class RequestContext:
     user_id: int | None = None
 
 
-_current: ContextVar[RequestContext] = ContextVar("request_context", default=RequestContext())
+# RequestContext is a frozen dataclass, so sharing one default instance across contexts is safe.
+_current: ContextVar[RequestContext] = ContextVar("request_context", default=RequestContext())  # noqa: B039
 
 
 def current() -> RequestContext:
