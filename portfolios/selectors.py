@@ -20,7 +20,8 @@ def households_visible_to(user) -> QuerySet[Household]:
         return households
     if user.role == Role.ADVISOR:
         return households.filter(advisor_id__in=book_advisor_ids(user))
-    return households.filter(clients__user=user)
+    # A subquery, not a join: joining clients would also narrow any count annotated later.
+    return households.filter(pk__in=Client.objects.filter(user=user).values("household_id"))
 
 
 def clients_visible_to(user) -> QuerySet[Client]:

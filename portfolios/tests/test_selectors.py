@@ -80,3 +80,13 @@ def test_list_query_count_does_not_grow_with_rows(operator, advisor):
         ClientFactory(household=HouseholdFactory(advisor=AdvisorFactory(firm=advisor.firm)))
 
     assert _list_cost(operator) == small
+
+
+def test_client_household_count_includes_every_member(client_user, households):
+    """The client count a client sees on their household counts all its members, not just them."""
+    ClientFactory(household=households["own"], user=client_user)
+    ClientFactory(household=households["own"])
+
+    [household] = selectors.households_with_counts(client_user)
+
+    assert household.client_count == 2
