@@ -25,7 +25,7 @@ def sign_in(client, user):
 
 
 def nav_labels(html: str) -> list[str]:
-    nav = re.search(r'<nav class="main-nav".*?</nav>', html, re.S).group(0)
+    nav = re.search(r'<ul class="main-nav">.*?</ul>', html, re.S).group(0)
     return re.findall(r"<a [^>]*>([^<]+)</a>", nav)
 
 

@@ -62,7 +62,7 @@ def test_unknown_page_renders_the_404_page(client, advisor):
     html = response.content.decode()
     assert "Page not found" in html
     assert "Value Partner" in html
-    assert '<nav class="main-nav"' in html
+    assert '<ul class="main-nav">' in html
 
 
 def test_api_404_and_500_delegate_to_the_api_handlers(rf: RequestFactory):

@@ -143,7 +143,7 @@ def test_htmx_search_returns_only_the_results_table(client, advisor):
     html = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in html
-    assert '<nav class="main-nav"' not in html
+    assert '<ul class="main-nav">' not in html
     assert 'id="household-table"' in html
     assert "Mountain Family" in html
     assert "Harbour View Trust" not in html
