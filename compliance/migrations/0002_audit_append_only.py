@@ -22,7 +22,8 @@ DROP FUNCTION IF EXISTS compliance_auditevent_append_only();
 def _run(sql):
     def operation(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            # No parameters, so psycopg leaves the "%" of RAISE's format string alone.
+            schema_editor.execute(sql, params=None)
 
     return operation
 
