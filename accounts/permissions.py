@@ -4,8 +4,17 @@ from .services import OPERATORS_GROUP
 
 # The apps operators administer in the Django admin.
 OPERATOR_APPS = (
-    "accounts", "portfolios", "trading", "strategies", "reporting", "compliance",
-    "django_celery_beat", "axes", "otp_totp", "otp_static", "token_blacklist",
+    "accounts",
+    "portfolios",
+    "trading",
+    "strategies",
+    "reporting",
+    "compliance",
+    "django_celery_beat",
+    "axes",
+    "otp_totp",
+    "otp_static",
+    "token_blacklist",
 )
 
 

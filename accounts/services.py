@@ -38,9 +38,7 @@ def create_user(
     if role not in Role.values:
         raise AccountsError("invalid_role", f"Unknown role {role!r}.")
     with transaction.atomic():
-        user = User(
-            firm=firm, username=username, role=role, email=email, first_name=first_name, last_name=last_name
-        )
+        user = User(firm=firm, username=username, role=role, email=email, first_name=first_name, last_name=last_name)
         _sync_staff_flags(user)
         if password:
             user.set_password(password)
@@ -49,9 +47,7 @@ def create_user(
         user.save()
         if role == Role.OPERATOR:
             user.groups.add(operators_group())
-        record_event(
-            action="user.created", actor=actor, target=user, changes={"role": (None, role)}, firm_id=firm.pk
-        )
+        record_event(action="user.created", actor=actor, target=user, changes={"role": (None, role)}, firm_id=firm.pk)
     return user
 
 

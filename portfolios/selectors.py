@@ -27,9 +27,7 @@ def households_visible_to(user) -> QuerySet[Household]:
 def clients_visible_to(user) -> QuerySet[Client]:
     if not user.is_authenticated or not user.is_active or user.firm_id is None:
         return Client.objects.none()
-    clients = Client.objects.filter(household__firm_id=user.firm_id).select_related(
-        "household", "household__advisor"
-    )
+    clients = Client.objects.filter(household__firm_id=user.firm_id).select_related("household", "household__advisor")
     if user.role in (Role.OPERATOR, Role.COMPLIANCE):
         return clients
     if user.role == Role.ADVISOR:

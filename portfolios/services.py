@@ -16,13 +16,17 @@ CLIENT_FIELDS = ("first_name", "last_name", "email", "phone", "date_of_birth", "
 
 def _check_advisor(*, actor, advisor, firm_id: int) -> None:
     if advisor.role != Role.ADVISOR or advisor.firm_id != firm_id or not advisor.is_active:
-        raise PortfoliosError("invalid_advisor", "Choose an active advisor of your firm.", fields={
-            "advisor": ["Choose an active advisor of your firm."]
-        })
+        raise PortfoliosError(
+            "invalid_advisor",
+            "Choose an active advisor of your firm.",
+            fields={"advisor": ["Choose an active advisor of your firm."]},
+        )
     if actor is not None and actor.role == Role.ADVISOR and advisor.pk not in book_advisor_ids(actor):
-        raise PortfoliosError("invalid_advisor", "You can only assign your own book.", fields={
-            "advisor": ["You can only assign households to your own book."]
-        })
+        raise PortfoliosError(
+            "invalid_advisor",
+            "You can only assign your own book.",
+            fields={"advisor": ["You can only assign households to your own book."]},
+        )
 
 
 def _require_manage(actor) -> None:
@@ -50,7 +54,9 @@ def create_household(*, actor, name: str, advisor=None, notes: str = "") -> Hous
     with transaction.atomic():
         household = Household.objects.create(firm_id=firm_id, advisor=advisor, name=name, notes=notes)
         record_event(
-            action="household.created", actor=actor, target=household,
+            action="household.created",
+            actor=actor,
+            target=household,
             changes={"name": (None, name), "advisor": (None, advisor.pk)},
         )
     return household
@@ -82,9 +88,11 @@ def _check_household(*, actor, household: Household) -> None:
     if actor is None:
         return
     if not households_visible_to(actor).filter(pk=household.pk).exists():
-        raise PortfoliosError("invalid_household", "Choose one of your households.", fields={
-            "household": ["Choose one of your households."]
-        })
+        raise PortfoliosError(
+            "invalid_household",
+            "Choose one of your households.",
+            fields={"household": ["Choose one of your households."]},
+        )
 
 
 def create_client(*, actor, household: Household, first_name: str, last_name: str, **values) -> Client:
@@ -96,7 +104,10 @@ def create_client(*, actor, household: Household, first_name: str, last_name: st
     with transaction.atomic():
         client = Client.objects.create(household=household, first_name=first_name, last_name=last_name, **values)
         record_event(
-            action="client.created", actor=actor, target=client, firm_id=household.firm_id,
+            action="client.created",
+            actor=actor,
+            target=client,
+            firm_id=household.firm_id,
             changes={"name": (None, str(client)), "household": (None, household.pk)},
         )
     return client
@@ -134,7 +145,10 @@ def link_client_user(*, actor, client: Client, user) -> Client:
         client.user = user
         client.save(update_fields=["user", "updated_at"])
         record_event(
-            action="client.login_linked", actor=actor, target=client, changes={"user": (before, user.pk)},
+            action="client.login_linked",
+            actor=actor,
+            target=client,
+            changes={"user": (before, user.pk)},
             firm_id=client.household.firm_id,
         )
     return client
