@@ -4,24 +4,10 @@ from django import forms
 from django.utils import timezone
 
 from accounts.selectors import assignable_advisors
-from valuepartner.errors import DomainError
+from valuepartner.forms import DomainErrorFormMixin
 
 from .models import Client, Household
 from .selectors import households_visible_to
-
-
-class DomainErrorFormMixin:
-    """Shows a service's refusal on the form: its ``fields`` on those fields, the rest on top."""
-
-    def add_domain_error(self, error: DomainError) -> None:
-        placed = False
-        for name, messages in error.fields.items():
-            if name in self.fields:
-                for message in messages if isinstance(messages, list | tuple) else [messages]:
-                    self.add_error(name, message)
-                placed = True
-        if not placed:
-            self.add_error(None, error.message)
 
 
 class AdvisorChoiceField(forms.ModelChoiceField):

@@ -4,18 +4,17 @@ An object outside the user's scope is a 404 (the selector does not return it); a
 it but not change it (compliance, clients) gets a 403 on the edit and create pages.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.choices import Role
 from accounts.roles import Capability, has_capability
 from compliance.selectors import recent_events_for_client, recent_events_for_household
-from valuepartner.errors import DomainError
+from valuepartner.forms import submit_to_service
 
 from . import services
 from .forms import ClientForm, HouseholdForm
@@ -81,15 +80,14 @@ def household_create(request):
     _require_manage(request.user)
     initial = {"advisor": request.user.pk} if request.user.role == Role.ADVISOR else {}
     form = HouseholdForm(_bound_data(request), user=request.user, initial=initial)
-    if form.is_valid():
-        try:
-            household = services.create_household(actor=request.user, **form.cleaned_data)
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, f"Household “{household.name}” created.")
-            return redirect("portfolios:household-detail", pk=household.pk)
-    return render(request, "portfolios/household_form.html", {"form": form, "household": None})
+    done = submit_to_service(
+        request,
+        form,
+        lambda data: services.create_household(actor=request.user, **data),
+        success=lambda household: f"Household “{household.name}” created.",
+        then="portfolios:household-detail",
+    )
+    return done or render(request, "portfolios/household_form.html", {"form": form, "household": None})
 
 
 @login_required
@@ -98,15 +96,14 @@ def household_edit(request, pk: int):
     household = get_object_or_404(households_visible_to(request.user), pk=pk)
     _require_manage(request.user)
     form = HouseholdForm(_bound_data(request), user=request.user, initial=HouseholdForm.initial_for(household))
-    if form.is_valid():
-        try:
-            household = services.update_household(actor=request.user, household=household, **form.cleaned_data)
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, f"Household “{household.name}” saved.")
-            return redirect("portfolios:household-detail", pk=household.pk)
-    return render(request, "portfolios/household_form.html", {"form": form, "household": household})
+    done = submit_to_service(
+        request,
+        form,
+        lambda data: services.update_household(actor=request.user, household=household, **data),
+        success=lambda saved: f"Household “{saved.name}” saved.",
+        then="portfolios:household-detail",
+    )
+    return done or render(request, "portfolios/household_form.html", {"form": form, "household": household})
 
 
 # --- Clients ---------------------------------------------------------------------------------
@@ -142,15 +139,14 @@ def client_create(request):
     _require_manage(request.user)
     initial = {"household": request.GET.get("household")} if request.GET.get("household", "").isdigit() else {}
     form = ClientForm(_bound_data(request), user=request.user, initial=initial)
-    if form.is_valid():
-        try:
-            client = services.create_client(actor=request.user, **form.cleaned_data)
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, f"Client “{client}” created.")
-            return redirect("portfolios:client-detail", pk=client.pk)
-    return render(request, "portfolios/client_form.html", {"form": form, "client": None})
+    done = submit_to_service(
+        request,
+        form,
+        lambda data: services.create_client(actor=request.user, **data),
+        success=lambda client: f"Client “{client}” created.",
+        then="portfolios:client-detail",
+    )
+    return done or render(request, "portfolios/client_form.html", {"form": form, "client": None})
 
 
 @login_required
@@ -159,12 +155,11 @@ def client_edit(request, pk: int):
     client = get_object_or_404(clients_visible_to(request.user), pk=pk)
     _require_manage(request.user)
     form = ClientForm(_bound_data(request), user=request.user, initial=ClientForm.initial_for(client))
-    if form.is_valid():
-        try:
-            client = services.update_client(actor=request.user, client=client, **form.cleaned_data)
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, f"Client “{client}” saved.")
-            return redirect("portfolios:client-detail", pk=client.pk)
-    return render(request, "portfolios/client_form.html", {"form": form, "client": client})
+    done = submit_to_service(
+        request,
+        form,
+        lambda data: services.update_client(actor=request.user, client=client, **data),
+        success=lambda saved: f"Client “{saved}” saved.",
+        then="portfolios:client-detail",
+    )
+    return done or render(request, "portfolios/client_form.html", {"form": form, "client": client})
