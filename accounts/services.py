@@ -149,16 +149,20 @@ def set_password(*, user: User, raw_password: str | None, actor) -> User:
     return user
 
 
-def rename_firm(*, firm: Firm, name: str, actor) -> Firm:
+def _rename(instance, *, name: str, actor, action: str):
     with transaction.atomic():
-        firm = Firm.objects.select_for_update().get(pk=firm.pk)
-        before = firm.name
+        instance = type(instance).objects.select_for_update().get(pk=instance.pk)
+        before = instance.name
         if before == name:
-            return firm
-        firm.name = name
-        firm.save(update_fields=["name"])
-        record_event(action="firm.renamed", actor=actor, target=firm, changes={"name": (before, name)})
-    return firm
+            return instance
+        instance.name = name
+        instance.save(update_fields=["name"])
+        record_event(action=action, actor=actor, target=instance, changes={"name": (before, name)})
+    return instance
+
+
+def rename_firm(*, firm: Firm, name: str, actor) -> Firm:
+    return _rename(firm, name=name, actor=actor, action="firm.renamed")
 
 
 def create_team(*, firm: Firm, name: str, actor, members: list[User] | None = None, shares_book: bool = False) -> Team:
@@ -171,15 +175,7 @@ def create_team(*, firm: Firm, name: str, actor, members: list[User] | None = No
 
 
 def rename_team(*, team: Team, name: str, actor) -> Team:
-    with transaction.atomic():
-        team = Team.objects.select_for_update().get(pk=team.pk)
-        before = team.name
-        if before == name:
-            return team
-        team.name = name
-        team.save(update_fields=["name"])
-        record_event(action="team.renamed", actor=actor, target=team, changes={"name": (before, name)})
-    return team
+    return _rename(team, name=name, actor=actor, action="team.renamed")
 
 
 def operators_group() -> Group:
