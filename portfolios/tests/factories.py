@@ -1,7 +1,7 @@
 import factory
 
 from accounts.tests.factories import AdvisorFactory
-from portfolios.models import Client, Household
+from portfolios.models import Account, Client, Household, ModelPortfolio
 
 
 class HouseholdFactory(factory.django.DjangoModelFactory):
@@ -21,3 +21,21 @@ class ClientFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.LazyAttribute(lambda c: f"{c.first_name.lower()}.{c.last_name.lower()}@example.com")
+
+
+class ModelPortfolioFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ModelPortfolio
+
+    firm = factory.SubFactory("accounts.tests.factories.FirmFactory")
+    name = factory.Sequence(lambda n: f"Model {n}")
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    """An empty account; put money and securities in through the ledger services, not here."""
+
+    class Meta:
+        model = Account
+
+    client = factory.SubFactory(ClientFactory)
+    name = factory.Sequence(lambda n: f"Account {n}")

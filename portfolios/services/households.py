@@ -7,8 +7,8 @@ from accounts.roles import Capability, has_capability
 from accounts.selectors import book_advisor_ids
 from compliance.services import record_event
 
-from .errors import PortfoliosError
-from .models import Client, Household
+from ..errors import PortfoliosError
+from ..models import Client, Household
 
 HOUSEHOLD_FIELDS = ("name", "notes", "advisor")
 CLIENT_FIELDS = ("first_name", "last_name", "email", "phone", "date_of_birth", "household")
@@ -83,7 +83,7 @@ def update_household(*, actor, household: Household, **values) -> Household:
 
 
 def _check_household(*, actor, household: Household) -> None:
-    from .selectors import households_visible_to
+    from ..selectors import households_visible_to
 
     if actor is None:
         return

@@ -1,15 +1,11 @@
-"""Reads of households and clients, always scoped to what the requesting user may see.
-
-Pages, API views and consumers call these and nothing else, so an object outside the user's
-scope is simply absent: a detail lookup on it is a 404.
-"""
+"""Reads of households and clients, scoped to the requesting user."""
 
 from django.db.models import Count, Q, QuerySet
 
 from accounts.choices import Role
 from accounts.selectors import book_advisor_ids
 
-from .models import Client, Household
+from ..models import Client, Household
 
 
 def households_visible_to(user) -> QuerySet[Household]:

@@ -3,6 +3,8 @@ from django.db import models
 
 from accounts.models import Firm
 
+from ..choices import RiskProfile
+
 
 class Household(models.Model):
     """A family or entity served as one relationship, owned by one advisor's book."""
@@ -34,6 +36,10 @@ class Client(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
+    risk_score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="From the risk questionnaire.")
+    risk_profile = models.CharField(max_length=30, choices=RiskProfile.choices, blank=True)
+    risk_answers = models.JSONField(default=dict, blank=True)
+    risk_assessed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MarketdataConfig(AppConfig):
+    name = "marketdata"
+    verbose_name = "Market data"

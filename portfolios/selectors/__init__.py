@@ -1,0 +1,26 @@
+"""Reads of the portfolios domain, always scoped to what the requesting user may see.
+
+Pages, API views and consumers call these and nothing else, so an object outside the user's
+scope is simply absent: a detail lookup on it is a 404.
+"""
+
+from .accounts import accounts_visible_to, model_portfolios_visible_to
+from .households import (
+    clients_matching,
+    clients_visible_to,
+    households_matching,
+    households_visible_to,
+    households_with_counts,
+    recently_updated_households,
+)
+
+__all__ = [
+    "accounts_visible_to",
+    "clients_matching",
+    "clients_visible_to",
+    "households_matching",
+    "households_visible_to",
+    "households_with_counts",
+    "model_portfolios_visible_to",
+    "recently_updated_households",
+]
