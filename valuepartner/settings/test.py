@@ -14,3 +14,6 @@ AXES_FAILURE_LIMIT = 5
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Tasks enqueued on commit run inline, so a test sees their effect without a worker.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
