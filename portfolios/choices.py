@@ -56,3 +56,22 @@ EXTERNAL_FLOW_KINDS = frozenset(
 class HoldingTerm(models.TextChoices):
     SHORT = "short", "Short-term"
     LONG = "long", "Long-term"
+
+
+class RebalanceMode(models.TextChoices):
+    FULL = "full", "Full rebalance"
+    BANDS_ONLY = "bands_only", "Only holdings out of band"
+    INVEST_CASH = "invest_cash", "Invest cash (buys only)"
+    RAISE_CASH = "raise_cash", "Raise cash (sells only)"
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class TradeSide(models.TextChoices):
+    BUY = "buy", "Buy"
+    SELL = "sell", "Sell"

@@ -2,6 +2,7 @@ from .accounts import Account
 from .households import Client, Household
 from .ledger import Lot, LotRelief, Position, Transaction
 from .model_portfolios import ModelPortfolio, ModelTarget
+from .proposals import ProposalTrade, RebalanceProposal
 from .valuation import AccountValue
 
 __all__ = [
@@ -14,5 +15,7 @@ __all__ = [
     "ModelPortfolio",
     "ModelTarget",
     "Position",
+    "ProposalTrade",
+    "RebalanceProposal",
     "Transaction",
 ]

@@ -5,6 +5,7 @@ scope is simply absent: a detail lookup on it is a 404.
 """
 
 from .accounts import accounts_visible_to, model_portfolios_visible_to
+from .drift import DriftReport, DriftRow, accounts_out_of_band, drift_for, drift_reports
 from .households import (
     clients_matching,
     clients_visible_to,
@@ -13,14 +14,22 @@ from .households import (
     households_with_counts,
     recently_updated_households,
 )
+from .proposals import proposal_trades, proposals_visible_to
 
 __all__ = [
+    "DriftReport",
+    "DriftRow",
+    "accounts_out_of_band",
     "accounts_visible_to",
     "clients_matching",
     "clients_visible_to",
+    "drift_for",
+    "drift_reports",
     "households_matching",
     "households_visible_to",
     "households_with_counts",
     "model_portfolios_visible_to",
+    "proposal_trades",
+    "proposals_visible_to",
     "recently_updated_households",
 ]

@@ -9,13 +9,26 @@ from .households import (
     update_client,
     update_household,
 )
+from .model_portfolios import (
+    assign_model,
+    create_model_portfolio,
+    delete_model_portfolio,
+    update_model_portfolio,
+)
+from .proposals import create_proposal, review_proposal
 
 __all__ = [
     "CLIENT_FIELDS",
     "HOUSEHOLD_FIELDS",
+    "assign_model",
     "create_client",
     "create_household",
+    "create_model_portfolio",
+    "create_proposal",
+    "delete_model_portfolio",
     "link_client_user",
+    "review_proposal",
     "update_client",
     "update_household",
+    "update_model_portfolio",
 ]
