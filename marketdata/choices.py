@@ -14,3 +14,9 @@ class AssetClass(models.TextChoices):
 class CorporateActionKind(models.TextChoices):
     SPLIT = "split", "Split"
     CASH_DIVIDEND = "cash_dividend", "Cash dividend"
+
+
+class BreakerState(models.TextChoices):
+    CLOSED = "closed", "Closed (calls go through)"
+    OPEN = "open", "Open (calls refused until the reset timeout)"
+    HALF_OPEN = "half_open", "Half-open (one trial call)"

@@ -1,6 +1,6 @@
 from django.db import models
 
-from .choices import AssetClass, CorporateActionKind
+from .choices import AssetClass, BreakerState, CorporateActionKind
 
 # Prices carry six decimals (sub-penny adjusted closes); cash amounts elsewhere carry two.
 PRICE_DIGITS = {"max_digits": 20, "decimal_places": 6}
@@ -33,7 +33,9 @@ class DailyBar(models.Model):
     leaves open/high/low/volume empty.
     """
 
-    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="bars")
+    # No index of its own: the unique (instrument, date) constraint's index serves lookups by instrument,
+    # and one index fewer halves the cost of a bulk load.
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="bars", db_index=False)
     date = models.DateField()
     open = models.DecimalField(**PRICE_DIGITS, null=True, blank=True)
     high = models.DecimalField(**PRICE_DIGITS, null=True, blank=True)
@@ -75,3 +77,24 @@ class CorporateAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.instrument_id} {self.ex_date}"
+
+
+class ProviderStatus(models.Model):
+    """The circuit breaker of one price provider, kept in the database so operators see it and every
+    process shares it. ``last_error_class`` names the exception type only: messages may carry secrets."""
+
+    name = models.CharField(max_length=40, unique=True)
+    state = models.CharField(max_length=20, choices=BreakerState.choices, default=BreakerState.CLOSED)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    last_error_class = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "provider statuses"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_state_display()})"
