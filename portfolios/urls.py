@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_models, views_proposals
 
 app_name = "portfolios"
 
@@ -13,4 +13,13 @@ urlpatterns = [
     path("clients/new/", views.client_create, name="client-create"),
     path("clients/<int:pk>/", views.client_detail, name="client-detail"),
     path("clients/<int:pk>/edit/", views.client_edit, name="client-edit"),
+    path("models/", views_models.model_list, name="model-list"),
+    path("models/new/", views_models.model_create, name="model-create"),
+    path("models/instrument-options/", views_models.instrument_options, name="model-instrument-options"),
+    path("models/<int:pk>/", views_models.model_detail, name="model-detail"),
+    path("models/<int:pk>/edit/", views_models.model_edit, name="model-edit"),
+    path("accounts/<int:pk>/model/", views_models.account_model, name="account-model"),
+    path("accounts/<int:pk>/drift/", views_models.account_drift, name="account-drift"),
+    path("accounts/<int:pk>/proposals/new/", views_proposals.proposal_create, name="proposal-create"),
+    path("proposals/<int:pk>/", views_proposals.proposal_detail, name="proposal-detail"),
 ]

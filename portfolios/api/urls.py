@@ -1,11 +1,18 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import model_portfolios, proposals, views
 
 # Included by valuepartner.api.urls under the "api" namespace: household-list, household-detail,
 # client-list, client-detail.
 router = SimpleRouter()
 router.register("households", views.HouseholdViewSet, basename="household")
 router.register("clients", views.ClientViewSet, basename="client")
+# modelportfolio-list, modelportfolio-detail
+router.register("model-portfolios", model_portfolios.ModelPortfolioViewSet, basename="modelportfolio")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("accounts/<int:account_pk>/proposals/", proposals.AccountProposalsView.as_view(), name="account-proposals"),
+    path("proposals/<int:pk>/", proposals.ProposalDetailView.as_view(), name="proposal-detail"),
+]

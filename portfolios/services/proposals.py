@@ -170,7 +170,7 @@ def create_proposal(*, account: Account, actor, mode: str, as_of: dt.date | None
     parameters = clean_parameters(mode, params)
     as_of = as_of or timezone.localdate()
     with transaction.atomic():
-        account = Account.objects.select_for_update().select_related("model_portfolio").get(pk=account.pk)
+        account = Account.objects.select_for_update(of=("self",)).select_related("model_portfolio").get(pk=account.pk)
         if account.model_portfolio is None:
             raise _error("no_model", "mode", "Assign a model portfolio to this account first.")
         data, extra = build_input(account=account, mode=mode, parameters=parameters, as_of=as_of)

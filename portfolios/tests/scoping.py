@@ -1,7 +1,7 @@
 """Every URL addressing one household or client, for the generic scoping test."""
 
 from accounts.roles import Capability
-from portfolios.tests.factories import ClientFactory, HouseholdFactory
+from portfolios.tests.factories import AccountFactory, ClientFactory, HouseholdFactory
 from valuepartner.testing.scoping import register
 
 
@@ -19,3 +19,39 @@ register("portfolios:client-detail", make_client)
 register("portfolios:client-edit", make_client, methods=("get", "post"), capability=Capability.MANAGE_BOOK)
 register("api:household-detail", make_household, methods=("get", "patch"))
 register("api:client-detail", make_client, methods=("get", "patch"))
+
+
+# --- Model portfolios, drift and rebalance proposals ---
+
+
+def make_model(advisor):
+    from portfolios.tests.factories import ModelPortfolioFactory
+
+    # Owned by the advisor: a firm-wide model is visible to every advisor of the firm by design.
+    return ModelPortfolioFactory(firm=advisor.firm, owner=advisor)
+
+
+def make_model_account(advisor):
+    account = AccountFactory(
+        client=ClientFactory(household=HouseholdFactory(advisor=advisor)), model_portfolio=make_model(advisor)
+    )
+    account.account_pk = account.pk
+    return account
+
+
+def make_proposal(advisor):
+    from portfolios.models import RebalanceProposal
+
+    account = make_model_account(advisor)
+    return RebalanceProposal.objects.create(account=account, model_portfolio=account.model_portfolio, mode="full")
+
+
+register("portfolios:model-detail", make_model)
+register("portfolios:model-edit", make_model, methods=("get", "post"), capability=Capability.MANAGE_BOOK)
+register("portfolios:account-model", make_model_account, methods=("get", "post"), capability=Capability.MANAGE_BOOK)
+register("portfolios:account-drift", make_model_account)
+register("portfolios:proposal-create", make_model_account, methods=("get", "post"), capability=Capability.MANAGE_BOOK)
+register("portfolios:proposal-detail", make_proposal, methods=("get", "post"))
+register("api:modelportfolio-detail", make_model, methods=("get", "patch", "delete"))
+register("api:account-proposals", make_model_account, kwarg="account_pk", methods=("get", "post"))
+register("api:proposal-detail", make_proposal)
