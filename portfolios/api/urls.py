@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import model_portfolios, proposals, views
+from . import ledger, model_portfolios, proposals, views
 
 # Included by valuepartner.api.urls under the "api" namespace: household-list, household-detail,
 # client-list, client-detail.
@@ -13,6 +13,10 @@ router.register("model-portfolios", model_portfolios.ModelPortfolioViewSet, base
 
 urlpatterns = [
     *router.urls,
+    path(
+        "accounts/<int:account_pk>/transactions/", ledger.AccountTransactionsView.as_view(), name="account-transactions"
+    ),
+    path("accounts/<int:account_pk>/lots/", ledger.AccountLotsView.as_view(), name="account-lots"),
     path("accounts/<int:account_pk>/proposals/", proposals.AccountProposalsView.as_view(), name="account-proposals"),
     path("proposals/<int:pk>/", proposals.ProposalDetailView.as_view(), name="proposal-detail"),
 ]

@@ -14,6 +14,7 @@ from .households import (
     households_with_counts,
     recently_updated_households,
 )
+from .ledger import lots_for, open_lots, realized_gains, transactions_for
 from .proposals import proposal_trades, proposals_visible_to
 
 __all__ = [
@@ -28,8 +29,12 @@ __all__ = [
     "households_matching",
     "households_visible_to",
     "households_with_counts",
+    "lots_for",
     "model_portfolios_visible_to",
+    "open_lots",
     "proposal_trades",
     "proposals_visible_to",
+    "realized_gains",
     "recently_updated_households",
+    "transactions_for",
 ]

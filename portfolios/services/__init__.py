@@ -9,6 +9,7 @@ from .households import (
     update_client,
     update_household,
 )
+from .ledger import record_transaction, record_transactions
 from .model_portfolios import (
     assign_model,
     create_model_portfolio,
@@ -27,6 +28,8 @@ __all__ = [
     "create_proposal",
     "delete_model_portfolio",
     "link_client_user",
+    "record_transaction",
+    "record_transactions",
     "review_proposal",
     "update_client",
     "update_household",

@@ -55,3 +55,16 @@ register("portfolios:proposal-detail", make_proposal, methods=("get", "post"))
 register("api:modelportfolio-detail", make_model, methods=("get", "patch", "delete"))
 register("api:account-proposals", make_model_account, kwarg="account_pk", methods=("get", "post"))
 register("api:proposal-detail", make_proposal)
+
+
+# --- The ledger: transactions and tax lots of an account ---
+
+
+def make_ledger_account(advisor):
+    account = AccountFactory(client=ClientFactory(household=HouseholdFactory(advisor=advisor)))
+    account.account_pk = account.pk
+    return account
+
+
+register("api:account-transactions", make_ledger_account, kwarg="account_pk", methods=("get", "post"))
+register("api:account-lots", make_ledger_account, kwarg="account_pk")

@@ -1,0 +1,377 @@
+"""Recording ledger transactions: the only writer of transactions, lots, reliefs, positions and cash.
+
+Each transaction is applied by ``portfolios.ledger.apply.apply_transaction``, the same function
+``verify_ledger`` replays history with, so the materialised state and the replay cannot disagree.
+
+Order and backdating. The ledger's order is (trade_date, id), and lots are relieved in that
+order. A transaction dated before the account's latest one would change how later sells relieved
+their lots, so it is refused (code ``backdated``) unless it only moves cash: a deposit, interest
+or dividend (adding cash earlier never invalidates what followed) or a withdrawal or fee that
+leaves cash non-negative at every later point of the replay. Same-day entries are fine: they
+sort after what is already recorded that day.
+
+Locks. The account row first, then the instrument's position and open lots by primary key, all
+in one ``transaction.atomic``, so concurrent writers to one account queue and cannot oversell or
+overdraw; writers to different accounts never wait on each other.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+
+from accounts.roles import Capability, has_capability
+from compliance.services import record_event
+
+from ..choices import LotReliefMethod, TransactionKind
+from ..errors import PortfoliosError
+from ..ledger.apply import (
+    CASH_CREDIT_KINDS,
+    CASH_DEBIT_KINDS,
+    RELIEVING_KINDS,
+    LedgerState,
+    apply_transaction,
+    cash_effect,
+)
+from ..ledger.lots import LotState, ReliefError
+from ..models import Account, Lot, LotRelief, Position, Transaction
+from ..money import ZERO
+from .ledger_inputs import CleanTransaction, clean_transaction
+
+ROW_KEYS = frozenset(
+    {
+        "kind",
+        "trade_date",
+        "instrument",
+        "quantity",
+        "price",
+        "fees",
+        "amount",
+        "cost_basis",
+        "acquired_on",
+        "split_numerator",
+        "split_denominator",
+        "lot_relief_method",
+        "lot_selection",
+        "description",
+        "external_id",
+    }
+)
+
+
+def record_transaction(
+    *,
+    account: Account,
+    kind: str,
+    trade_date: dt.date,
+    actor,
+    instrument=None,
+    quantity=None,
+    price=None,
+    fees=Decimal("0"),
+    amount=None,
+    cost_basis=None,
+    acquired_on=None,
+    split_numerator=None,
+    split_denominator=None,
+    lot_relief_method: str = "",
+    lot_selection=None,
+    description: str = "",
+    external_id: str = "",
+) -> Transaction:
+    """Record one transaction and update lots, position and cash; audited; values refreshed after commit.
+
+    ``instrument`` is an Instrument or its symbol. ``amount`` is the positive sum of a deposit,
+    withdrawal, interest, fee or dividend; the sign follows the kind. Raises PortfoliosError with
+    field errors, and then nothing is written.
+    """
+    with transaction.atomic():
+        recorded = _record(
+            account=account,
+            actor=actor,
+            kind=kind,
+            trade_date=trade_date,
+            instrument=instrument,
+            quantity=quantity,
+            price=price,
+            fees=fees,
+            amount=amount,
+            cost_basis=cost_basis,
+            acquired_on=acquired_on,
+            split_numerator=split_numerator,
+            split_denominator=split_denominator,
+            lot_relief_method=lot_relief_method,
+            lot_selection=lot_selection,
+            description=description,
+            external_id=external_id,
+        )
+        _refresh_values_after_commit(account.pk, recorded.trade_date)
+    return recorded
+
+
+def record_transactions(*, account: Account, rows: list[dict], actor) -> list[Transaction]:
+    """Record ``rows`` (each with record_transaction's keyword arguments) all together or not at all.
+
+    Every row is tried in order inside its own savepoint, so a row sees the rows before it (a buy
+    after the deposit that pays for it). If any row fails, everything is rolled back and one
+    PortfoliosError ``invalid_rows`` names every bad row: ``fields["rows"]`` holds one message per
+    bad row, ``fields["rows.<index>.<field>"]`` its field errors (index counts from 0), and
+    ``error.row_errors`` the same as a list of ``(index, PortfoliosError)``.
+    """
+    _require_manage(actor)
+    failures: list[tuple[int, PortfoliosError]] = []
+    recorded: list[Transaction] = []
+    with transaction.atomic():
+        _lock_account(account)
+        for index, row in enumerate(rows):
+            unknown = set(row) - ROW_KEYS
+            if unknown or "kind" not in row or "trade_date" not in row:
+                message = (
+                    f"Unknown columns: {', '.join(sorted(unknown))}." if unknown else "Kind and date are required."
+                )
+                failures.append((index, PortfoliosError("invalid_row", message)))
+                continue
+            try:
+                with transaction.atomic():
+                    recorded.append(_record(account=account, actor=actor, **row))
+            except PortfoliosError as error:
+                failures.append((index, error))
+        if failures:
+            error = PortfoliosError(
+                "invalid_rows",
+                f"{len(failures)} of {len(rows)} rows are invalid; nothing was recorded.",
+                fields=_row_fields(failures),
+            )
+            error.row_errors = failures
+            raise error
+        if recorded:
+            _refresh_values_after_commit(account.pk, min(row.trade_date for row in recorded))
+    return recorded
+
+
+def _row_fields(failures: list[tuple[int, PortfoliosError]]) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {"rows": [f"Row {index}: {error.message}" for index, error in failures]}
+    for index, error in failures:
+        for name, messages in error.fields.items():
+            fields[f"rows.{index}.{name}"] = list(messages)
+    return fields
+
+
+def _require_manage(actor) -> None:
+    # ``actor=None`` is the system itself (imports run by operators' commands, broker fills, seeding).
+    if actor is not None and not has_capability(actor, Capability.MANAGE_BOOK):
+        raise PortfoliosError("forbidden", "Your role cannot record transactions.")
+
+
+def _lock_account(account: Account) -> Account:
+    locked = Account.objects.select_for_update(of=("self",)).select_related("client__household").get(pk=account.pk)
+    if not locked.is_active:
+        raise PortfoliosError("inactive_account", "This account is closed.")
+    return locked
+
+
+def _record(*, account: Account, actor, **values) -> Transaction:
+    _require_manage(actor)
+    if actor is not None:
+        from ..selectors import accounts_visible_to
+
+        if not accounts_visible_to(actor).filter(pk=account.pk).exists():
+            raise PortfoliosError("not_found", "No such account.")
+    clean = clean_transaction(**values)
+    account = _lock_account(account)
+    _check_not_duplicate(account, clean.external_id)
+    _check_order(account, clean)
+
+    lots = _lock_holding(account, clean.instrument) if clean.instrument is not None else {}
+    state = LedgerState.of(cash=account.cash, lots=[_state_of(lot) for lot in lots.values()])
+    if clean.kind == TransactionKind.SPLIT and not any(lot.is_open for lot in state.lots.values()):
+        raise PortfoliosError(
+            "no_position", "There are no shares to split.", fields={"instrument": ["The account holds none."]}
+        )
+    method = _relief_method(account, clean)
+    tx = Transaction.objects.create(
+        account=account,
+        kind=clean.kind,
+        trade_date=clean.trade_date,
+        instrument=clean.instrument,
+        quantity=clean.quantity,
+        price=clean.price,
+        fees=clean.fees,
+        amount=cash_effect(
+            clean.kind, quantity=clean.quantity, price=clean.price, fees=clean.fees, amount=clean.amount
+        ),
+        cost_basis=clean.cost_basis,
+        acquired_on=clean.acquired_on,
+        split_numerator=clean.split_numerator,
+        split_denominator=clean.split_denominator,
+        # The method in force is stored, so a later change of the account's default cannot change history.
+        lot_relief_method=method,
+        lot_selection=clean.lot_selection if method == LotReliefMethod.SPECIFIC else [],
+        description=clean.description,
+        external_id=clean.external_id,
+        created_by=actor,
+    )
+    try:
+        opened, reliefs = apply_transaction(state, tx)
+    except ReliefError as error:
+        raise PortfoliosError(error.code, error.message, fields={error.field: [error.message]}) from error
+    if state.cash < 0:
+        raise PortfoliosError(
+            "insufficient_cash",
+            f"The account has {account.cash} in cash; this needs {-tx.amount}.",
+            fields={"quantity" if clean.kind == TransactionKind.BUY else "amount": ["Not enough cash in the account."]},
+        )
+    _save_lots(account, tx, state, lots, opened, reliefs)
+    if clean.instrument is not None and clean.kind not in CASH_CREDIT_KINDS | CASH_DEBIT_KINDS:
+        _save_position(account, clean.instrument, state)
+    if tx.amount:
+        account.cash = state.cash
+        account.save(update_fields=["cash", "updated_at"])
+    record_event(
+        action=f"ledger.{tx.kind}",
+        actor=actor,
+        target=tx,
+        firm_id=account.client.household.firm_id,
+        metadata=_audit_numbers(tx, account, reliefs),
+    )
+    return tx
+
+
+def _relief_method(account: Account, clean: CleanTransaction) -> str:
+    """The method in force, stored on the transaction so a later change of the account's default
+    cannot change history. Naming lots without naming a method means specific-lot relief."""
+    if clean.kind not in RELIEVING_KINDS:
+        return ""
+    if clean.lot_relief_method:
+        return clean.lot_relief_method
+    return LotReliefMethod.SPECIFIC if clean.lot_selection else account.lot_relief_method
+
+
+def _check_not_duplicate(account: Account, external_id: str) -> None:
+    if external_id and Transaction.objects.filter(account=account, external_id=external_id).exists():
+        message = f"A transaction with external id {external_id!r} is already recorded in this account."
+        raise PortfoliosError("duplicate", message, fields={"external_id": [message]})
+
+
+def _check_order(account: Account, clean: CleanTransaction) -> None:
+    """Refuse a transaction dated before the latest one unless it only moves cash (module docstring)."""
+    latest = Transaction.objects.filter(account=account).order_by("-trade_date").values_list("trade_date", flat=True)
+    latest = latest.first()
+    if latest is None or clean.trade_date >= latest or clean.kind in CASH_CREDIT_KINDS:
+        return
+    message = f"Transactions are recorded up to {latest}; only cash movements can be dated earlier."
+    if clean.kind not in CASH_DEBIT_KINDS:
+        raise PortfoliosError("backdated", message, fields={"trade_date": [message]})
+    later = Transaction.objects.filter(account=account, trade_date__gt=clean.trade_date).order_by("trade_date", "id")
+    later_amounts = list(later.values_list("amount", flat=True))
+    balance = account.cash - sum(later_amounts, ZERO)
+    lowest = balance
+    for amount in later_amounts:
+        balance += amount
+        lowest = min(lowest, balance)
+    if lowest < clean.amount:
+        message = f"Dated {clean.trade_date}, this would overdraw the account at a later date."
+        raise PortfoliosError("insufficient_cash", message, fields={"amount": [message]})
+
+
+def _lock_holding(account: Account, instrument) -> dict[int, Lot]:
+    """Lock the position, then the open lots, of one instrument in pk order; return the lots by pk."""
+    list(Position.objects.select_for_update().filter(account=account, instrument=instrument).order_by("pk"))
+    open_lots = Lot.objects.select_for_update().filter(account=account, instrument=instrument, remaining_quantity__gt=0)
+    return {lot.pk: lot for lot in open_lots.order_by("pk")}
+
+
+def _state_of(lot: Lot) -> LotState:
+    return LotState(
+        opened_by=lot.opening_transaction_id,
+        instrument_id=lot.instrument_id,
+        acquired_on=lot.acquired_on,
+        quantity=lot.quantity,
+        remaining_quantity=lot.remaining_quantity,
+        cost_basis=lot.cost_basis,
+        pk=lot.pk,
+    )
+
+
+def _save_lots(account, tx, state: LedgerState, lots: dict[int, Lot], opened, reliefs) -> None:
+    if opened is not None:
+        lot = Lot.objects.create(
+            account=account,
+            instrument_id=opened.instrument_id,
+            opening_transaction=tx,
+            acquired_on=opened.acquired_on,
+            quantity=opened.quantity,
+            remaining_quantity=opened.remaining_quantity,
+            cost_basis=opened.cost_basis,
+        )
+        opened.pk = lot.pk
+    for lot_state in state.lots.values():
+        if lot_state is opened or not lot_state.changed:
+            continue
+        lot = lots[lot_state.pk]
+        lot.quantity = lot_state.quantity
+        lot.remaining_quantity = lot_state.remaining_quantity
+        lot.cost_basis = lot_state.cost_basis
+        lot.save(update_fields=["quantity", "remaining_quantity", "cost_basis"])
+    LotRelief.objects.bulk_create(
+        LotRelief(
+            lot_id=relief.lot.pk,
+            transaction=tx,
+            quantity=relief.quantity,
+            proceeds=relief.proceeds,
+            cost_basis=relief.cost_basis,
+            realized_gain=relief.realized_gain,
+            closed_on=relief.closed_on,
+            term=relief.term,
+        )
+        for relief in reliefs
+    )
+
+
+def _save_position(account: Account, instrument, state: LedgerState) -> None:
+    quantity, cost = state.positions().get(instrument.pk, (ZERO, ZERO))
+    position = Position.objects.filter(account=account, instrument=instrument).first()
+    if quantity == 0:
+        # A position is the sum of open lots: with none left it no longer exists.
+        if position is not None:
+            position.delete()
+        return
+    if position is None:
+        Position.objects.create(account=account, instrument=instrument, quantity=quantity, cost_basis=cost)
+        return
+    position.quantity, position.cost_basis = quantity, cost
+    position.save(update_fields=["quantity", "cost_basis", "updated_at"])
+
+
+def _audit_numbers(tx: Transaction, account: Account, reliefs) -> dict:
+    numbers = {
+        "account": account.pk,
+        "trade_date": tx.trade_date,
+        "amount": str(tx.amount),
+        "cash_after": str(account.cash),
+    }
+    if tx.instrument_id:
+        numbers["instrument"] = tx.instrument.symbol
+    for name in ("quantity", "price", "fees", "cost_basis"):
+        value = getattr(tx, name)
+        if value is not None and (name != "fees" or value):
+            numbers[name] = str(value)
+    if tx.kind == TransactionKind.SPLIT:
+        numbers["ratio"] = f"{tx.split_numerator}:{tx.split_denominator}"
+    if reliefs:
+        numbers["lot_relief_method"] = tx.lot_relief_method
+        numbers["realized_gain"] = str(sum((relief.realized_gain for relief in reliefs), ZERO))
+        numbers["lots"] = [[relief.lot.pk, str(relief.quantity)] for relief in reliefs]
+    if tx.external_id:
+        numbers["external_id"] = tx.external_id
+    return numbers
+
+
+def _refresh_values_after_commit(account_id: int, since: dt.date) -> None:
+    def enqueue() -> None:
+        # Imported here: the task module imports the valuation services, which import the ledger.
+        from ..tasks import refresh_account_values
+
+        refresh_account_values.delay(account_id, since.isoformat())
+
+    transaction.on_commit(enqueue)
