@@ -33,6 +33,7 @@ _SECTION_PREFIXES = {
     "dashboard": ("dashboard",),
     "households": ("portfolios:household-",),
     "clients": ("portfolios:client-",),
+    "accounts": ("portfolios:account-",),
     "admin": ("admin:",),
 }
 
@@ -52,6 +53,7 @@ def _items(user, current: str) -> list[NavItem]:
         entries += [
             ("households", "Households", reverse("portfolios:household-list")),
             ("clients", "Clients", reverse("portfolios:client-list")),
+            ("accounts", "Accounts", reverse("portfolios:account-list")),
         ]
     if user.role == Role.OPERATOR:
         entries.append(("admin", "Admin", reverse("admin:index")))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_models, views_proposals
+from . import views, views_accounts, views_models, views_proposals
 
 app_name = "portfolios"
 
@@ -13,6 +13,12 @@ urlpatterns = [
     path("clients/new/", views.client_create, name="client-create"),
     path("clients/<int:pk>/", views.client_detail, name="client-detail"),
     path("clients/<int:pk>/edit/", views.client_edit, name="client-edit"),
+    path("clients/<int:pk>/risk/", views_accounts.client_risk, name="client-risk"),
+    path("accounts/", views_accounts.account_list, name="account-list"),
+    path("accounts/new/", views_accounts.account_create, name="account-create"),
+    path("accounts/<int:pk>/", views_accounts.account_detail, name="account-detail"),
+    path("accounts/<int:pk>/edit/", views_accounts.account_edit, name="account-edit"),
+    path("accounts/<int:pk>/transactions/", views_accounts.account_transactions, name="account-transactions"),
     path("models/", views_models.model_list, name="model-list"),
     path("models/new/", views_models.model_create, name="model-create"),
     path("models/instrument-options/", views_models.instrument_options, name="model-instrument-options"),

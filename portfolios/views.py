@@ -19,6 +19,7 @@ from valuepartner.forms import submit_to_service
 from . import services
 from .forms import ClientForm, HouseholdForm
 from .selectors import clients_matching, clients_visible_to, households_matching, households_visible_to
+from .views_accounts import accounts_section
 
 PAGE_SIZE = 25
 RECENT_EVENTS = 10
@@ -68,6 +69,7 @@ def household_detail(request, pk: int):
     context = {
         "household": household,
         "clients": clients_visible_to(request.user).filter(household=household),
+        "accounts": accounts_section(request.user, household=household),
         "events": recent_events_for_household(request.user, household, RECENT_EVENTS),
         "show_activity": has_capability(request.user, Capability.VIEW_BOOK),
     }
@@ -127,6 +129,7 @@ def client_detail(request, pk: int):
     client = get_object_or_404(clients_visible_to(request.user), pk=pk)
     context = {
         "client": client,
+        "accounts": accounts_section(request.user, client=client),
         "events": recent_events_for_client(request.user, client, RECENT_EVENTS),
         "show_activity": has_capability(request.user, Capability.VIEW_BOOK),
     }

@@ -54,10 +54,10 @@ def test_advisor_dashboard_shows_book_counts_households_and_own_activity(client,
     assert "Ashford Family" in html
     assert "Somebody Else Trust" not in html
     stats = dict(re.findall(r'<span class="stat-value">([^<]+)</span> <span class="stat-label">([^<]+)</span>', html))
-    assert stats == {"1": "Households", "3": "Clients"}
+    assert stats == {"1": "Households", "3": "Clients", "0": "Accounts", "0.00": "Assets under management"}
     assert '<td class="num">3</td>' in html
     assert "household.updated" in html
-    assert nav_labels(html) == ["Dashboard", "Households", "Clients"]
+    assert nav_labels(html) == ["Dashboard", "Households", "Clients", "Accounts"]
 
 
 def test_operator_dashboard_shows_firm_users_and_sign_in_failures(client, operator, advisor, other_firm):
@@ -85,7 +85,7 @@ def test_operator_dashboard_shows_firm_users_and_sign_in_failures(client, operat
     assert ("1", "Advisors") in stats
     assert ("1", "Compliance officers") in stats
     assert ("2", "Households") in stats
-    assert nav_labels(html) == ["Dashboard", "Households", "Clients", "Admin"]
+    assert nav_labels(html) == ["Dashboard", "Households", "Clients", "Accounts", "Admin"]
     assert f'href="{reverse("admin:index")}"' in html
 
 
@@ -106,7 +106,7 @@ def test_compliance_dashboard_shows_firm_audit_trail_read_only(client, complianc
     assert "other.firm.user" not in html
     assert "read-only" in html
     assert reverse("portfolios:household-create") not in html
-    assert nav_labels(html) == ["Dashboard", "Households", "Clients"]
+    assert nav_labels(html) == ["Dashboard", "Households", "Clients", "Accounts"]
 
 
 def test_client_dashboard_shows_their_household_and_profile(client, client_user, advisor):

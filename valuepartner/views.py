@@ -11,7 +11,15 @@ from django.views.decorators.http import require_GET
 from accounts.choices import Role
 from accounts.selectors import user_counts_by_role
 from compliance.selectors import recent_events_for_actor, recent_firm_events, recent_sign_in_failures
-from portfolios.selectors import clients_visible_to, households_visible_to, recently_updated_households
+from portfolios.display import money
+from portfolios.selectors import (
+    accounts_out_of_band,
+    accounts_visible_to,
+    book_totals,
+    clients_visible_to,
+    households_visible_to,
+    recently_updated_households,
+)
 
 from .errors import error_body, is_api_request
 
@@ -50,9 +58,22 @@ def _user_stats(user) -> list[Stat]:
     return [Stat(label, _count(counts[role])) for role, label in _USER_STAT_LABELS.items()]
 
 
+def _accounts_out_of_band(user) -> list[dict]:
+    return [{"account": account, "drift": f"{drift * 100:.2f} %"} for account, drift in accounts_out_of_band(user)]
+
+
+def _account_stats(user) -> list[Stat]:
+    totals = book_totals(accounts_visible_to(user))
+    return [
+        Stat("Accounts", _count(totals.accounts)),
+        Stat("Assets under management", money(totals.assets_under_management)),
+    ]
+
+
 def _advisor_context(user) -> dict:
     return {
-        "stats": _book_stats(user),
+        "stats": _book_stats(user) + _account_stats(user),
+        "out_of_band": _accounts_out_of_band(user),
         "households": recently_updated_households(user, RECENT_HOUSEHOLDS),
         "events": recent_events_for_actor(user, RECENT_EVENTS),
     }

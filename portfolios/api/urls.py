@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import ledger, model_portfolios, proposals, views
+from . import accounts, ledger, model_portfolios, proposals, views
 
 # Included by valuepartner.api.urls under the "api" namespace: household-list, household-detail,
 # client-list, client-detail.
@@ -10,6 +10,8 @@ router.register("households", views.HouseholdViewSet, basename="household")
 router.register("clients", views.ClientViewSet, basename="client")
 # modelportfolio-list, modelportfolio-detail
 router.register("model-portfolios", model_portfolios.ModelPortfolioViewSet, basename="modelportfolio")
+# account-list, account-detail, account-holdings, account-values
+router.register("accounts", accounts.AccountViewSet, basename="account")
 
 urlpatterns = [
     *router.urls,

@@ -6,6 +6,7 @@ scope is simply absent: a detail lookup on it is a 404.
 
 from .accounts import accounts_visible_to, model_portfolios_visible_to
 from .drift import DriftReport, DriftRow, accounts_out_of_band, drift_for, drift_reports
+from .holdings import account_summary, allocation_by_asset_class, allocation_by_sector, book_totals, holdings_for
 from .households import (
     clients_matching,
     clients_visible_to,
@@ -20,12 +21,17 @@ from .proposals import proposal_trades, proposals_visible_to
 __all__ = [
     "DriftReport",
     "DriftRow",
+    "account_summary",
     "accounts_out_of_band",
     "accounts_visible_to",
+    "allocation_by_asset_class",
+    "allocation_by_sector",
+    "book_totals",
     "clients_matching",
     "clients_visible_to",
     "drift_for",
     "drift_reports",
+    "holdings_for",
     "households_matching",
     "households_visible_to",
     "households_with_counts",

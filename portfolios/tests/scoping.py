@@ -21,6 +21,22 @@ register("api:household-detail", make_household, methods=("get", "patch"))
 register("api:client-detail", make_client, methods=("get", "patch"))
 
 
+# --- Accounts, their figures and the risk questionnaire ---
+
+
+def make_account(advisor):
+    return AccountFactory(client=ClientFactory(household=HouseholdFactory(advisor=advisor)))
+
+
+register("portfolios:account-detail", make_account)
+register("portfolios:account-edit", make_account, methods=("get", "post"), capability=Capability.MANAGE_BOOK)
+register("portfolios:account-transactions", make_account)
+register("portfolios:client-risk", make_client, methods=("get", "post"), capability=Capability.MANAGE_BOOK)
+register("api:account-detail", make_account, methods=("get", "patch"))
+register("api:account-holdings", make_account)
+register("api:account-values", make_account)
+
+
 # --- Model portfolios, drift and rebalance proposals ---
 
 
