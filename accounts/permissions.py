@@ -6,6 +6,7 @@ from .services import OPERATORS_GROUP
 OPERATOR_APPS = (
     "accounts",
     "portfolios",
+    "marketdata",
     "trading",
     "strategies",
     "reporting",

@@ -3,7 +3,9 @@
 Each local app registers its object URLs in ``<app>/tests/scoping.py``. A new detail URL without
 a registration fails ``test_every_object_url_is_registered``; every registration is then checked
 for the owner (200), the firm-wide readers (200, or 403 when the view needs more than reading)
-and everyone outside the object's scope (404, never 403: existence is not revealed).
+and everyone outside the object's scope (404, never 403: existence is not revealed). URLs of
+public reference data (``register_public``) are checked instead for every signed-in role (200)
+and anonymous visitors (refused).
 """
 
 import importlib
@@ -23,9 +25,9 @@ from accounts.tests.factories import (
     OperatorFactory,
 )
 from valuepartner.testing.otp import login_verified
-from valuepartner.testing.scoping import object_url_names, registered
+from valuepartner.testing.scoping import object_url_names, registered, registered_public
 
-LOCAL_APPS = ("accounts", "portfolios", "trading", "strategies", "reporting", "compliance")
+LOCAL_APPS = ("accounts", "portfolios", "marketdata", "trading", "strategies", "reporting", "compliance")
 
 
 def _load_registrations() -> None:
@@ -41,6 +43,7 @@ def _load_registrations() -> None:
 
 _load_registrations()
 ENTRIES = sorted(registered().values(), key=lambda entry: entry.url_name)
+PUBLIC_ENTRIES = sorted(registered_public().values(), key=lambda entry: entry.url_name)
 
 # Who must not reach an object of an advisor of ``firm``: (role factory, same firm as the owner?).
 OUTSIDERS = {
@@ -51,6 +54,12 @@ OUTSIDERS = {
     "unrelated client": (ClientUserFactory, True),
 }
 FIRM_READERS = {"same-firm operator": OperatorFactory, "same-firm compliance": ComplianceFactory}
+SIGNED_IN_ROLES = {
+    "advisor": AdvisorFactory,
+    "operator": OperatorFactory,
+    "compliance": ComplianceFactory,
+    "client": ClientUserFactory,
+}
 
 
 def _url(entry, obj) -> str:
@@ -94,14 +103,14 @@ def test_object_url_names_walks_includes_and_skips_non_object_urls():
 
 def test_every_object_url_is_registered():
     """Every named URL carrying an object id has a scoping registration (a new detail view must add one)."""
-    missing = object_url_names() - set(registered())
+    missing = object_url_names() - set(registered()) - set(registered_public())
 
     assert not missing, f"Register these in <app>/tests/scoping.py: {sorted(missing)}"
 
 
 def test_every_registration_names_an_object_url():
     """A registration for a URL that no longer exists (or takes no object) is stale and fails."""
-    stale = set(registered()) - object_url_names()
+    stale = (set(registered()) | set(registered_public())) - object_url_names()
 
     assert not stale, f"Stale scoping registrations: {sorted(stale)}"
 
@@ -143,3 +152,31 @@ def test_outsiders_get_404(client, firm, entry, outsider):
     statuses = {method: _request(client, entry, user, method, url).status_code for method in entry.methods}
 
     assert statuses == dict.fromkeys(entry.methods, 404)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", SIGNED_IN_ROLES)
+@pytest.mark.parametrize("entry", PUBLIC_ENTRIES, ids=lambda entry: entry.url_name)
+def test_public_object_is_reachable_by_every_signed_in_role(client, entry, role):
+    """Public reference data (instruments, prices) answers 200 to every role of any firm."""
+    user = SIGNED_IN_ROLES[role](firm=FirmFactory())
+    url = _url(entry, entry.make())
+
+    response = _request(client, entry, user, "get", url)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("entry", PUBLIC_ENTRIES, ids=lambda entry: entry.url_name)
+def test_public_object_is_refused_to_anonymous_visitors(client, entry):
+    """Public means every signed-in user, not the internet: the API answers 401, pages send to sign-in."""
+    url = _url(entry, entry.make())
+
+    response = client.get(url)
+
+    if entry.is_api:
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))

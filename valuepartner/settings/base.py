@@ -227,6 +227,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- Market data -----------------------------------------------------------------------------
+# Alpaca's market data API; without keys the price chain uses the bundled datasets only.
+ALPACA_API_KEY = env.str("ALPACA_API_KEY", default="")
+ALPACA_SECRET_KEY = env.str("ALPACA_SECRET_KEY", default="")
+ALPACA_DATA_URL = env.str("ALPACA_DATA_URL", default="")
+
 # --- Web -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="America/New_York")

@@ -51,13 +51,44 @@ def register(
     capability: Capability = Capability.VIEW_BOOK,
 ) -> None:
     """Register ``url_name``; ``make(advisor)`` returns a new object in that advisor's book."""
-    if url_name in _registry:
+    if url_name in _registry or url_name in _public:
         raise ValueError(f"{url_name!r} is registered twice.")
     _registry[url_name] = ScopedURL(url_name, make, kwarg, tuple(methods), capability)
 
 
 def registered() -> dict[str, ScopedURL]:
     return dict(_registry)
+
+
+@dataclass(frozen=True)
+class PublicURL:
+    """A URL addressing public reference data (an instrument, its prices): no book owns it."""
+
+    url_name: str
+    make: Callable
+    kwarg: str = "pk"
+
+    @property
+    def is_api(self) -> bool:
+        return self.url_name.split(":", 1)[0] == "api"
+
+
+_public: dict[str, PublicURL] = {}
+
+
+def register_public(url_name: str, make: Callable, kwarg: str = "pk") -> None:
+    """Register ``url_name`` as public to every signed-in user; ``make()`` returns a new object.
+
+    The generic test then proves every signed-in role of any firm reaches it and an anonymous
+    visitor does not. A URL is either scoped (``register``) or public, never both.
+    """
+    if url_name in _public or url_name in _registry:
+        raise ValueError(f"{url_name!r} is registered twice.")
+    _public[url_name] = PublicURL(url_name, make, kwarg)
+
+
+def registered_public() -> dict[str, PublicURL]:
+    return dict(_public)
 
 
 def _pattern_kwargs(pattern) -> set[str]:

@@ -1,0 +1,1 @@
+"""Sources of daily bars behind one interface (``base.DailyBarProvider``), and the failover chain."""
