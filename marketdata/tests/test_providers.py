@@ -17,9 +17,10 @@ from marketdata.providers.base import (
     TransientProviderError,
 )
 from marketdata.providers.bundled import BundledProvider
-from marketdata.providers.chain import ProviderChain
+from marketdata.providers.chain import ProviderChain, default_chain
 from marketdata.providers.csv_file import CsvFileProvider
 from marketdata.providers.retry import RetryPolicy
+from marketdata.selectors import provider_statuses
 from marketdata.services import fetch_and_store_bars
 from marketdata.tests.factories import InstrumentFactory
 from marketdata.tests.fake_alpaca import FakeAlpaca, daily_bar
@@ -270,3 +271,28 @@ def test_fetch_and_store_bars_upserts_what_the_provider_returns(fake):
     assert summary.bars_stored == 8
     stale.refresh_from_db()
     assert (stale.close, stale.adj_close, stale.source) == (Decimal("101.000000"), Decimal("50.500000"), "alpaca")
+
+
+def test_default_chain_uses_alpaca_only_when_configured(settings):
+    """Without keys the chain is the bundled data alone; with keys Alpaca comes first."""
+    settings.ALPACA_API_KEY = settings.ALPACA_SECRET_KEY = ""
+    offline = default_chain()
+    settings.ALPACA_API_KEY, settings.ALPACA_SECRET_KEY = "key", "secret"
+    settings.ALPACA_DATA_URL = "http://127.0.0.1:9"
+
+    online = default_chain()
+
+    assert [provider.name for provider in offline.providers] == ["bundled"]
+    assert [provider.name for provider in online.providers] == ["alpaca", "bundled"]
+
+
+@pytest.mark.django_db
+def test_provider_statuses_lists_every_breaker_by_name():
+    """The selector behind the operators' dashboard shows each provider's breaker, alphabetically."""
+    ProviderStatus.objects.create(name="bundled")
+    ProviderStatus.objects.create(name="alpaca", state=BreakerState.OPEN)
+
+    assert [(status.name, status.state) for status in provider_statuses()] == [
+        ("alpaca", BreakerState.OPEN),
+        ("bundled", BreakerState.CLOSED),
+    ]
