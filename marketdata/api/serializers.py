@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from marketdata.models import Instrument
@@ -43,6 +44,6 @@ class PriceHistoryOutputSerializer(serializers.Serializer):
 
 def default_range(start: dt.date | None, end: dt.date | None, last: dt.date | None) -> tuple[dt.date, dt.date]:
     """Fill a missing end with the last price date (or today), and a missing start with a year before."""
-    end = end or last or dt.date.today()
+    end = end or last or timezone.localdate()
     start = start or end - dt.timedelta(days=365)
     return start, end

@@ -12,15 +12,14 @@ import json
 import threading
 import time
 from collections import deque
+from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
 
 
 def daily_bar(day: str, open_: float, high: float, low: float, close: float, volume: int) -> dict:
     """One daily bar in Alpaca's JSON: stamped at midnight New York time, in UTC (04:00Z or 05:00Z)."""
-    from datetime import date, datetime
-    from zoneinfo import ZoneInfo
-
     midnight = datetime.combine(date.fromisoformat(day), datetime.min.time(), tzinfo=ZoneInfo("America/New_York"))
     stamp = midnight.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {"t": stamp, "o": open_, "h": high, "l": low, "c": close, "v": volume, "n": 1000, "vw": close}
