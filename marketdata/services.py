@@ -257,15 +257,21 @@ def _locked_status(name: str) -> ProviderStatus:
 
 
 def admit_provider_call(*, name: str, now: dt.datetime, reset_timeout: dt.timedelta) -> bool:
-    """Whether ``name`` may be called now; an open breaker past its reset timeout turns half-open."""
+    """Whether ``name`` may be called now.
+
+    Open past its reset timeout, the breaker turns half-open and admits this one call as the trial;
+    ``opened_at`` then marks the trial's start, and other calls are refused until the trial ends
+    (success closes, failure re-opens) or, if it never reports back, for another reset timeout.
+    """
     with transaction.atomic():
         status = _locked_status(name)
-        if status.state != BreakerState.OPEN:
+        if status.state == BreakerState.CLOSED:
             return True
         if status.opened_at is not None and now - status.opened_at < reset_timeout:
             return False
         status.state = BreakerState.HALF_OPEN
-        status.save(update_fields=["state", "updated_at"])
+        status.opened_at = now
+        status.save(update_fields=["state", "opened_at", "updated_at"])
         logger.info("provider breaker half-open", extra={"provider": name})
         return True
 

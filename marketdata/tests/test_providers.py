@@ -21,7 +21,7 @@ from marketdata.providers.chain import ProviderChain, default_chain
 from marketdata.providers.csv_file import CsvFileProvider
 from marketdata.providers.retry import RetryPolicy
 from marketdata.selectors import provider_statuses
-from marketdata.services import fetch_and_store_bars
+from marketdata.services import admit_provider_call, fetch_and_store_bars
 from marketdata.tests.factories import InstrumentFactory
 from marketdata.tests.fake_alpaca import FakeAlpaca, daily_bar
 
@@ -296,3 +296,22 @@ def test_provider_statuses_lists_every_breaker_by_name():
         ("alpaca", BreakerState.OPEN),
         ("bundled", BreakerState.CLOSED),
     ]
+
+
+@pytest.mark.django_db
+def test_half_open_admits_one_trial_at_a_time():
+    """While a trial call is in flight other callers are refused; a trial that never reports back is
+    given up after another reset timeout."""
+    clock = Clock()
+    status = ProviderStatus.objects.create(
+        name="alpaca", state=BreakerState.OPEN, opened_at=clock.now - dt.timedelta(minutes=10)
+    )
+    timeout = dt.timedelta(minutes=5)
+
+    first = admit_provider_call(name="alpaca", now=clock.now, reset_timeout=timeout)
+    second = admit_provider_call(name="alpaca", now=clock.now + dt.timedelta(minutes=1), reset_timeout=timeout)
+    after_lost_trial = admit_provider_call(name="alpaca", now=clock.now + timeout, reset_timeout=timeout)
+
+    status.refresh_from_db()
+    assert (first, second, after_lost_trial) == (True, False, True)
+    assert (status.state, status.opened_at) == (BreakerState.HALF_OPEN, clock.now + timeout)
