@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_accounts, views_models, views_proposals
+from . import views, views_accounts, views_csv, views_models, views_proposals
 
 app_name = "portfolios"
 
@@ -19,6 +19,10 @@ urlpatterns = [
     path("accounts/<int:pk>/", views_accounts.account_detail, name="account-detail"),
     path("accounts/<int:pk>/edit/", views_accounts.account_edit, name="account-edit"),
     path("accounts/<int:pk>/transactions/", views_accounts.account_transactions, name="account-transactions"),
+    path("accounts/<int:pk>/import/", views_csv.account_import, name="account-import"),
+    path("accounts/<int:pk>/holdings.csv", views_csv.account_holdings_csv, name="account-holdings-csv"),
+    path("accounts/<int:pk>/transactions.csv", views_csv.account_transactions_csv, name="account-transactions-csv"),
+    path("transactions/import-template.csv", views_csv.import_template, name="import-template"),
     path("models/", views_models.model_list, name="model-list"),
     path("models/new/", views_models.model_create, name="model-create"),
     path("models/instrument-options/", views_models.instrument_options, name="model-instrument-options"),

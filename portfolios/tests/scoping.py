@@ -21,6 +21,29 @@ register("api:household-detail", make_household, methods=("get", "patch"))
 register("api:client-detail", make_client, methods=("get", "patch"))
 
 
+# --- CSV import and export of an account ---
+
+
+def make_csv_account(advisor):
+    account = AccountFactory(client=ClientFactory(household=HouseholdFactory(advisor=advisor)))
+    # The API routes name the account ``account_pk``; the registry reads the kwarg off the object.
+    account.account_pk = account.pk
+    return account
+
+
+register("portfolios:account-import", make_csv_account, methods=("get", "post"), capability=Capability.MANAGE_BOOK)
+register("portfolios:account-holdings-csv", make_csv_account)
+register("portfolios:account-transactions-csv", make_csv_account)
+register(
+    "api:account-transactions-import",
+    make_csv_account,
+    kwarg="account_pk",
+    methods=("get", "post"),
+    capability=Capability.MANAGE_BOOK,
+)
+register("api:account-holdings-csv", make_csv_account, kwarg="account_pk")
+
+
 # --- Accounts, their figures and the risk questionnaire ---
 
 

@@ -1,0 +1,446 @@
+"""Reading a transactions CSV: the column set, each row's types and rules, and what the file repeats.
+
+Everything here is checked before the ledger sees a single row, and every problem is reported with
+its line number (the header is line 1) and column, so one upload shows the whole list of fixes.
+The database is asked exactly twice whatever the file's length: once for the symbols, once for
+external ids the account already holds. Ledger rules that depend on the account's state (selling
+more than is held) are the ledger's to check; the import service merges its report into this one.
+"""
+
+import csv
+import datetime as dt
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
+
+from marketdata import calendar
+from marketdata.models import Instrument
+
+from .choices import TransactionKind
+from .ledger.apply import CASH_DEBIT_KINDS, CASH_KINDS, INSTRUMENT_KINDS, cash_effect
+from .models import Transaction
+from .money import CENT, PRICE_STEP, QUANTITY_STEP, ZERO, has_more_places
+from .services.ledger_inputs import QUANTITY_KINDS, SESSION_KINDS, TRADE_KINDS
+
+# Splits need a ratio and transfers in a basis and holding period, which the columns do not carry.
+NOT_IMPORTABLE_KINDS = frozenset({TransactionKind.SPLIT, TransactionKind.TRANSFER_IN})
+COLUMNS = ("date", "kind", "symbol", "quantity", "price", "fees", "amount", "description", "external_id")
+# Written by the transactions export for the kinds the import refuses; accepted (empty) so an
+# exported file imports as it is.
+EXPORT_ONLY_COLUMNS = ("split_ratio", "cost_basis", "acquired_on")
+_ALL_COLUMNS = (*COLUMNS, *EXPORT_ONLY_COLUMNS)
+COLUMN_HELP = {
+    "date": "Trade date, YYYY-MM-DD. Buys, sells and transfers out must fall on a NYSE trading session.",
+    "kind": "One of: "
+    + ", ".join(kind.value for kind in TransactionKind if kind not in NOT_IMPORTABLE_KINDS)
+    + ". Splits and transfers in are recorded on the account page.",
+    "symbol": "Ticker of a known instrument. Required for buy, sell, dividend and transfer_out; empty otherwise.",
+    "quantity": "Shares, greater than zero (up to 8 decimals). Buy, sell and transfer_out only.",
+    "price": "Price per share, greater than zero (up to 6 decimals). Buy and sell only.",
+    "fees": "Commission, zero or more (cents). Buy and sell only; may be left empty.",
+    "amount": (
+        "Cash, in cents. Required for deposit, withdrawal, dividend, interest and fee; the kind sets the "
+        "direction, so a withdrawal may be written 100 or -100. On a buy or sell it may be left empty or "
+        "must equal the cash effect (-(quantity * price + fees) for a buy, quantity * price - fees for a sell)."
+    ),
+    "description": "Free text, up to 300 characters.",
+    "external_id": "Your id for the row (the broker's), unique per account: a row whose id is already "
+    "in the account is refused.",
+}
+TEMPLATE_ROWS = (
+    ("2024-01-02", "deposit", "", "", "", "", "10000.00", "Opening deposit", "bank-0001"),
+    ("2024-01-03", "buy", "AAPL", "10", "185.64", "1.00", "", "", "fill-0001"),
+    ("2024-02-16", "dividend", "AAPL", "", "", "", "2.40", "Quarterly dividend", "div-0001"),
+    ("2024-03-01", "sell", "AAPL", "4", "179.66", "1.00", "", "", "fill-0002"),
+    ("2024-03-28", "fee", "", "", "", "", "25.00", "Advisory fee", "fee-0001"),
+    ("2024-04-01", "withdrawal", "", "", "", "", "500.00", "", "bank-0002"),
+)
+
+MAX_BYTES = 5 * 1024 * 1024
+# Below SQLite's 32,766 bound parameters, so the external-id lookup stays one query on every backend.
+MAX_ROWS = 25_000
+IMPORTABLE_KINDS = frozenset(TransactionKind) - NOT_IMPORTABLE_KINDS
+SYMBOL_KINDS = INSTRUMENT_KINDS - NOT_IMPORTABLE_KINDS
+IMPORT_QUANTITY_KINDS = QUANTITY_KINDS - NOT_IMPORTABLE_KINDS
+
+_MAX_DIGITS = {"quantity": 24, "price": 20, "fees": 20, "amount": 20}
+_STEPS = {"quantity": QUANTITY_STEP, "price": PRICE_STEP, "fees": CENT, "amount": CENT}
+_PLACES = {"quantity": 8, "price": 6, "fees": 2, "amount": 2}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DESCRIPTION_LENGTH = Transaction._meta.get_field("description").max_length
+_EXTERNAL_ID_LENGTH = Transaction._meta.get_field("external_id").max_length
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ImportRow:
+    """One valid row, in the keyword arguments ``record_transaction`` takes (less account and actor)."""
+
+    line: int
+    kind: str
+    trade_date: dt.date
+    instrument: Instrument | None = None
+    quantity: Decimal | None = None
+    price: Decimal | None = None
+    fees: Decimal = ZERO
+    amount: Decimal | None = None
+    description: str = ""
+    external_id: str = ""
+
+    def as_kwargs(self) -> dict:
+        return {
+            "kind": self.kind,
+            "trade_date": self.trade_date,
+            "instrument": self.instrument,
+            "quantity": self.quantity,
+            "price": self.price,
+            "fees": self.fees,
+            "amount": self.amount,
+            "description": self.description,
+            "external_id": self.external_id,
+        }
+
+
+@dataclass
+class ParsedFile:
+    rows: list[ImportRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def template_csv() -> str:
+    """The downloadable example: the header and one row of each common kind."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(TEMPLATE_ROWS)
+    return out.getvalue()
+
+
+def decode(data: bytes) -> tuple[str | None, RowError | None]:
+    """The file's text (UTF-8, with or without the BOM spreadsheets write), or why it cannot be read."""
+    if len(data) > MAX_BYTES:
+        return None, RowError(0, "", f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it.")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return None, RowError(line, "", "The file is not UTF-8 text; save it as “CSV UTF-8”.")
+
+
+def parse_transactions(text: str, *, account) -> ParsedFile:
+    """Check every row of ``text`` for ``account``; valid rows come back ready for the ledger."""
+    parsed = ParsedFile()
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header, header_line = _read_header(reader, parsed)
+    if header is None:
+        return parsed
+
+    raw_rows: list[tuple[int, dict[str, str]]] = []
+    line = header_line
+    try:
+        for values in reader:
+            start, line = line + 1, reader.line_num
+            if not any(value.strip() for value in values):
+                continue
+            if len(values) != len(header):
+                parsed.errors.append(
+                    RowError(start, "", f"The row has {len(values)} values; the header has {len(header)} columns.")
+                )
+                continue
+            raw_rows.append((start, {name: value.strip() for name, value in zip(header, values, strict=True)}))
+            if len(raw_rows) > MAX_ROWS:
+                parsed.errors.append(RowError(start, "", f"The file has more than {MAX_ROWS:,} rows; split it."))
+                return parsed
+    except csv.Error as error:
+        parsed.errors.append(RowError(reader.line_num, "", f"The file is not valid CSV: {error}."))
+        return parsed
+
+    if not raw_rows:
+        if not parsed.errors:
+            parsed.errors.append(RowError(header_line, "", "The file has a header but no transactions."))
+        return parsed
+
+    instruments = _instruments_for(raw_rows)
+    sessions = _sessions_for(raw_rows)
+    today = timezone.localdate()
+    for line_number, raw in raw_rows:
+        row = _parse_row(line_number, raw, instruments=instruments, sessions=sessions, today=today)
+        if isinstance(row, list):
+            parsed.errors.extend(row)
+        else:
+            parsed.rows.append(row)
+    _check_repeats(raw_rows, parsed.errors)
+    _check_existing_external_ids(raw_rows, account, parsed.errors)
+    parsed.errors.sort(key=_report_order)
+    if parsed.errors:
+        parsed.rows = []
+    return parsed
+
+
+def _report_order(error: RowError) -> tuple[int, int]:
+    return error.line, _ALL_COLUMNS.index(error.column) if error.column in _ALL_COLUMNS else -1
+
+
+def _read_header(reader, parsed: ParsedFile) -> tuple[list[str] | None, int]:
+    try:
+        for values in reader:
+            if any(value.strip() for value in values):
+                break
+        else:
+            parsed.errors.append(RowError(1, "", "The file is empty: it needs a header row and transactions."))
+            return None, 0
+    except csv.Error as error:
+        parsed.errors.append(RowError(reader.line_num, "", f"The file is not valid CSV: {error}."))
+        return None, 0
+    line = reader.line_num
+    header = [value.strip().lower() for value in values]
+    counts = Counter(header)
+    problems = [RowError(line, name, "This column appears more than once.") for name, n in counts.items() if n > 1]
+    problems += [
+        RowError(line, name or "", f"Unknown column “{name}”; the columns are: {', '.join(COLUMNS)}.")
+        for name in counts
+        if name not in _ALL_COLUMNS
+    ]
+    problems += [
+        RowError(line, name, "This column is missing from the header.") for name in COLUMNS if name not in counts
+    ]
+    if problems:
+        parsed.errors.extend(sorted(problems, key=_report_order))
+        return None, line
+    return header, line
+
+
+def _instruments_for(raw_rows) -> dict[str, Instrument]:
+    symbols = {raw["symbol"].upper() for _, raw in raw_rows if raw["symbol"]}
+    if not symbols:
+        return {}
+    return {instrument.symbol: instrument for instrument in Instrument.objects.filter(symbol__in=symbols)}
+
+
+def _sessions_for(raw_rows) -> frozenset[dt.date]:
+    # One calendar slice for the whole file: asking the calendar row by row costs far more.
+    dates = set()
+    for _, raw in raw_rows:
+        if raw["kind"].lower() in SESSION_KINDS:
+            try:
+                dates.add(dt.date.fromisoformat(raw["date"]))
+            except ValueError:
+                continue
+    if not dates:
+        return frozenset()
+    return frozenset(calendar.sessions_in_range(min(dates), max(dates)))
+
+
+def _parse_row(line: int, raw: dict[str, str], *, instruments, sessions, today) -> ImportRow | list[RowError]:
+    """The row ready for the ledger, or every problem it has (a row without a kind always has one)."""
+    found: list[RowError] = []
+
+    def refuse(column: str, message: str) -> None:
+        found.append(RowError(line, column, message))
+
+    kind = raw["kind"].lower()
+    if not kind:
+        refuse("kind", "Give the kind of transaction.")
+    elif kind not in TransactionKind.values:
+        refuse("kind", f"“{raw['kind']}” is not a kind; use one of: {', '.join(TransactionKind.values)}.")
+        kind = ""
+    elif kind in NOT_IMPORTABLE_KINDS:
+        refuse("kind", f"A {kind.replace('_', ' ')} cannot be imported from CSV; record it on the account page.")
+        kind = ""
+
+    trade_date = _parse_date(raw["date"], refuse)
+    if trade_date is not None:
+        if trade_date > today:
+            refuse("date", "The date is in the future.")
+        elif kind in SESSION_KINDS and trade_date not in sessions:
+            refuse("date", f"{trade_date.isoformat()} is not a NYSE trading session (weekend or market holiday).")
+
+    instrument = None
+    symbol = raw["symbol"].upper()
+    if kind in SYMBOL_KINDS:
+        if not symbol:
+            refuse("symbol", f"A {kind.replace('_', ' ')} needs a symbol.")
+        elif symbol not in instruments:
+            refuse("symbol", f"Unknown symbol “{raw['symbol']}”.")
+        elif not instruments[symbol].is_active:
+            refuse("symbol", f"{symbol} is no longer traded.")
+        else:
+            instrument = instruments[symbol]
+    elif kind and symbol:
+        refuse("symbol", f"A {kind} has no symbol; leave it empty.")
+
+    numbers = {name: _parse_decimal(name, raw[name], refuse) for name in ("quantity", "price", "fees", "amount")}
+    quantity, price, fees, amount = (numbers[name] for name in ("quantity", "price", "fees", "amount"))
+    if kind in IMPORT_QUANTITY_KINDS:
+        _require_positive("quantity", quantity, raw, refuse, what="quantity")
+    elif kind and raw["quantity"]:
+        refuse("quantity", f"A {kind} has no quantity; leave it empty.")
+    if kind in TRADE_KINDS:
+        _require_positive("price", price, raw, refuse, what="price")
+        if fees is not None and fees < 0:
+            refuse("fees", "Fees cannot be negative.")
+    else:
+        if kind and raw["price"]:
+            refuse("price", f"A {kind.replace('_', ' ')} has no price; leave it empty.")
+        if kind and fees:
+            refuse("fees", f"A {kind.replace('_', ' ')} has no fees; put the amount in “amount” or use kind fee.")
+
+    if kind in CASH_KINDS:
+        amount = _cash_amount(kind, amount, raw, refuse)
+    elif kind in TRADE_KINDS and amount is not None and quantity and price and quantity > 0 and price > 0:
+        expected = cash_effect(kind, quantity=quantity, price=price, fees=fees or ZERO)
+        if amount != expected:
+            refuse("amount", f"The amount {amount} disagrees with quantity, price and fees ({expected}).")
+    elif kind == TransactionKind.TRANSFER_OUT and amount:
+        refuse("amount", "A transfer out moves securities, not cash; leave the amount empty.")
+
+    description = raw["description"]
+    if len(description) > _DESCRIPTION_LENGTH:
+        refuse("description", f"The description is longer than {_DESCRIPTION_LENGTH} characters.")
+    external_id = raw["external_id"]
+    if len(external_id) > _EXTERNAL_ID_LENGTH:
+        refuse("external_id", f"The external id is longer than {_EXTERNAL_ID_LENGTH} characters.")
+
+    for column in EXPORT_ONLY_COLUMNS:
+        if raw.get(column) and kind:
+            refuse(column, "This column comes from the export and is not imported; leave it empty.")
+
+    if found:
+        return found
+    return ImportRow(
+        line=line,
+        kind=kind,
+        trade_date=trade_date,
+        instrument=instrument,
+        quantity=quantity if kind in IMPORT_QUANTITY_KINDS else None,
+        price=price if kind in TRADE_KINDS else None,
+        fees=(fees or ZERO) if kind in TRADE_KINDS else ZERO,
+        amount=amount if kind in CASH_KINDS else None,
+        description=description,
+        external_id=external_id,
+    )
+
+
+def _parse_date(value: str, refuse) -> dt.date | None:
+    if not value:
+        refuse("date", "Give the date, as YYYY-MM-DD.")
+        return None
+    # fromisoformat alone would also take 20240102 and 2024-W01-2.
+    try:
+        day = dt.date.fromisoformat(value) if _ISO_DATE.fullmatch(value) else None
+    except ValueError:
+        day = None
+    if day is None:
+        refuse("date", f"“{value}” is not a date; write YYYY-MM-DD.")
+        return None
+    if day < dt.date.fromisoformat(calendar.FIRST_SESSION):
+        refuse("date", f"Dates before {calendar.FIRST_SESSION} are outside the trading calendar.")
+        return None
+    return day
+
+
+def _parse_decimal(column: str, value: str, refuse) -> Decimal | None:
+    if not value:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        refuse(column, f"“{value}” is not a number; use digits and a decimal point, no thousands separators.")
+        return None
+    if not number.is_finite():
+        refuse(column, f"“{value}” is not a number.")
+        return None
+    if has_more_places(number, _STEPS[column]):
+        refuse(column, f"{column.capitalize()} has more than {_PLACES[column]} decimal places.")
+        return None
+    integer_digits = _MAX_DIGITS[column] - _PLACES[column]
+    if abs(number) >= Decimal(10) ** integer_digits:
+        refuse(column, f"{column.capitalize()} is too large.")
+        return None
+    return number
+
+
+def _require_positive(column: str, number, raw, refuse, *, what: str) -> None:
+    if not raw[column]:
+        refuse(column, f"Give the {what}.")
+    elif number is not None and number <= 0:
+        refuse(column, f"The {what} must be greater than zero.")
+
+
+def _cash_amount(kind: str, amount: Decimal | None, raw, refuse) -> Decimal | None:
+    """The amount as a positive sum: the kind, not the sign, says which way the cash goes."""
+    if not raw["amount"]:
+        refuse("amount", f"A {kind} needs an amount.")
+        return None
+    if amount is None:
+        return None
+    if amount == 0:
+        refuse("amount", "The amount must not be zero.")
+        return None
+    if amount < 0 and kind not in CASH_DEBIT_KINDS:
+        refuse("amount", f"A {kind} adds cash; write the amount without a minus sign.")
+        return None
+    return abs(amount)
+
+
+def _check_repeats(raw_rows, errors: list[RowError]) -> None:
+    """A file that repeats an external id, or a whole row without one, lists it twice by mistake."""
+    first_by_id: dict[str, int] = {}
+    first_by_row: dict[tuple, int] = {}
+    for line, raw in raw_rows:
+        external_id = raw["external_id"]
+        if external_id:
+            if external_id in first_by_id:
+                errors.append(
+                    RowError(
+                        line, "external_id", f"External id “{external_id}” repeats line {first_by_id[external_id]}."
+                    )
+                )
+            else:
+                first_by_id[external_id] = line
+            continue
+        key = tuple(raw[name].lower() if name in ("kind", "symbol") else raw[name] for name in COLUMNS)
+        if key in first_by_row:
+            errors.append(
+                RowError(
+                    line,
+                    "",
+                    f"This row repeats line {first_by_row[key]} exactly; if both are real, "
+                    "give each a distinct external_id.",
+                )
+            )
+        else:
+            first_by_row[key] = line
+
+
+def _check_existing_external_ids(raw_rows, account, errors: list[RowError]) -> None:
+    lines_by_id: dict[str, int] = {}
+    for line, raw in raw_rows:
+        if raw["external_id"]:
+            lines_by_id.setdefault(raw["external_id"], line)
+    if not lines_by_id:
+        return
+    existing = Transaction.objects.filter(account=account, external_id__in=list(lines_by_id)).values_list(
+        "external_id", flat=True
+    )
+    for external_id in existing:
+        errors.append(
+            RowError(
+                lines_by_id[external_id],
+                "external_id",
+                f"External id “{external_id}” is already in this account: this row was imported before.",
+            )
+        )
