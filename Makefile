@@ -13,7 +13,7 @@ run: $(STAMP)
 	scripts/run.sh
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 check: $(STAMP)
 	scripts/check.sh

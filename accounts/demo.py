@@ -1,4 +1,5 @@
-"""Demo data for a fresh install: one fictitious firm, a user of every role, a few households.
+"""Demo data for a fresh install: one fictitious firm, a user of every role, a few households,
+the bundled market data and demo accounts with real price history (see ``portfolios.demo``).
 
 Idempotent: each object is looked up by its natural key and created (through the services, as
 the system) only when missing, so running it again changes nothing.
@@ -12,6 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
 from portfolios import services as portfolio_services
+from portfolios.demo import seed_demo_portfolios
 from portfolios.models import Client, Household
 
 from . import services
@@ -134,11 +136,12 @@ def seed_demo(*, password: str = DEFAULT_DEMO_PASSWORD) -> list[DemoLogin]:
     """
     _check_password(password)
     with transaction.atomic():
-        _seed(password)
+        firm = _seed(password)
+    seed_demo_portfolios(firm=firm)
     return [DemoLogin(spec.username, spec.role, password) for spec in (*STAFF, *CLIENT_LOGINS)]
 
 
-def _seed(password: str) -> None:
+def _seed(password: str) -> Firm:
     firm = _firm()
     users = {spec.username: _user(firm, spec, password) for spec in (*STAFF, *CLIENT_LOGINS)}
     _team(firm, [users["demo-advisor-1"], users["demo-advisor-2"]])
@@ -152,3 +155,4 @@ def _seed(password: str) -> None:
         client = clients[spec.first_name, spec.last_name]
         if client.user_id != users[spec.username].pk:
             portfolio_services.link_client_user(actor=None, client=client, user=users[spec.username])
+    return firm

@@ -79,11 +79,12 @@ def load_bundled(*, datasets: Iterable[str] = (bundled.ALL,), actor=None) -> Loa
             for bar in bundled.bars(name)
         )
         inserted = bar_store.store(rows, overwrite=False, bulk=True)
-        record_event(
-            action="marketdata.bundled_loaded",
-            actor=actor,
-            metadata={"datasets": list(names), "instruments_created": created, "bars_inserted": inserted},
-        )
+        if created or inserted:  # a re-run that changed nothing is not an event
+            record_event(
+                action="marketdata.bundled_loaded",
+                actor=actor,
+                metadata={"datasets": list(names), "instruments_created": created, "bars_inserted": inserted},
+            )
     return LoadSummary(names, created, inserted, time.perf_counter() - started)
 
 

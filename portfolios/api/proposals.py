@@ -97,6 +97,8 @@ class AccountProposalsView(generics.GenericAPIView):
 
     permission_classes = (permissions.IsAuthenticated,)
     serializer_class = ProposalSerializer
+    # Only for the schema generator, which reads the model (and the path parameter's type) from it.
+    queryset = RebalanceProposal.objects.none()
 
     def _account(self, account_pk: int):
         account = get_object_or_404(accounts_visible_to(self.request.user), pk=account_pk)

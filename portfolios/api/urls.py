@@ -8,10 +8,10 @@ from . import accounts, csv_views, ledger, model_portfolios, proposals, views
 router = SimpleRouter()
 router.register("households", views.HouseholdViewSet, basename="household")
 router.register("clients", views.ClientViewSet, basename="client")
-# modelportfolio-list, modelportfolio-detail
-router.register("model-portfolios", model_portfolios.ModelPortfolioViewSet, basename="modelportfolio")
 # account-list, account-detail, account-holdings, account-values
 router.register("accounts", accounts.AccountViewSet, basename="account")
+# modelportfolio-list, modelportfolio-detail
+router.register("model-portfolios", model_portfolios.ModelPortfolioViewSet, basename="modelportfolio")
 
 urlpatterns = [
     *router.urls,
