@@ -34,6 +34,7 @@ _SECTION_PREFIXES = {
     "households": ("portfolios:household-",),
     "clients": ("portfolios:client-",),
     "accounts": ("portfolios:account-",),
+    "models": ("portfolios:model-", "portfolios:proposal-"),
     "admin": ("admin:",),
 }
 
@@ -54,6 +55,7 @@ def _items(user, current: str) -> list[NavItem]:
             ("households", "Households", reverse("portfolios:household-list")),
             ("clients", "Clients", reverse("portfolios:client-list")),
             ("accounts", "Accounts", reverse("portfolios:account-list")),
+            ("models", "Models", reverse("portfolios:model-list")),
         ]
     if user.role == Role.OPERATOR:
         entries.append(("admin", "Admin", reverse("admin:index")))

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import AdvisorFactory, ClientUserFactory, ComplianceFactory, OperatorFactory
 from compliance.services import record_event
+from marketdata.tests.factories import ProviderStatusFactory
 from portfolios.services import update_household
 from portfolios.tests.factories import ClientFactory, HouseholdFactory
 from valuepartner.testing.otp import login_verified
@@ -57,7 +58,7 @@ def test_advisor_dashboard_shows_book_counts_households_and_own_activity(client,
     assert stats == {"1": "Households", "3": "Clients", "0": "Accounts", "0.00": "Assets under management"}
     assert '<td class="num">3</td>' in html
     assert "household.updated" in html
-    assert nav_labels(html) == ["Dashboard", "Households", "Clients", "Accounts"]
+    assert nav_labels(html) == ["Dashboard", "Households", "Clients", "Accounts", "Models"]
 
 
 def test_operator_dashboard_shows_firm_users_and_sign_in_failures(client, operator, advisor, other_firm):
@@ -85,8 +86,23 @@ def test_operator_dashboard_shows_firm_users_and_sign_in_failures(client, operat
     assert ("1", "Advisors") in stats
     assert ("1", "Compliance officers") in stats
     assert ("2", "Households") in stats
-    assert nav_labels(html) == ["Dashboard", "Households", "Clients", "Accounts", "Admin"]
+    assert nav_labels(html) == ["Dashboard", "Households", "Clients", "Accounts", "Models", "Admin"]
     assert f'href="{reverse("admin:index")}"' in html
+
+
+def test_operator_dashboard_shows_market_data_provider_health(client, operator):
+    """Operators see each price provider's circuit breaker: an open breaker is called out with its
+    last error class, a healthy one as healthy."""
+    ProviderStatusFactory(name="alpaca", state="open", consecutive_failures=5, last_error_class="ReadTimeout")
+    ProviderStatusFactory(name="bundled", state="closed")
+    sign_in(client, operator)
+
+    html = client.get(DASHBOARD).content.decode()
+
+    assert "Market data providers" in html
+    assert "Open: skipped" in html
+    assert "ReadTimeout" in html
+    assert "Healthy" in html
 
 
 def test_compliance_dashboard_shows_firm_audit_trail_read_only(client, compliance_officer, advisor, other_firm):
@@ -106,7 +122,7 @@ def test_compliance_dashboard_shows_firm_audit_trail_read_only(client, complianc
     assert "other.firm.user" not in html
     assert "read-only" in html
     assert reverse("portfolios:household-create") not in html
-    assert nav_labels(html) == ["Dashboard", "Households", "Clients", "Accounts"]
+    assert nav_labels(html) == ["Dashboard", "Households", "Clients", "Accounts", "Models"]
 
 
 def test_client_dashboard_shows_their_household_and_profile(client, client_user, advisor):

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from accounts.choices import Role
 from accounts.selectors import user_counts_by_role
 from compliance.selectors import recent_events_for_actor, recent_firm_events, recent_sign_in_failures
+from marketdata.selectors import provider_statuses
 from portfolios.display import money
 from portfolios.selectors import (
     accounts_out_of_band,
@@ -84,6 +85,7 @@ def _operator_context(user) -> dict:
         "stats": _book_stats(user),
         "user_stats": _user_stats(user),
         "failures": recent_sign_in_failures(user, RECENT_EVENTS),
+        "providers": list(provider_statuses()),
     }
 
 
