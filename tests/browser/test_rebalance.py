@@ -37,9 +37,7 @@ def test_advisor_reviews_drift_and_accepts_a_rebalance(browser, live_server):
     browser.get(live_server.url + reverse("portfolios:proposal-create", args=[account.pk]))
     submit = wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "main form button[type=submit]")))
     submit.click()
-    accept = wait(browser).until(
-        EC.element_to_be_clickable((By.CSS_SELECTOR, "button[name=decision][value=accept]"))
-    )
+    accept = wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "button[name=decision][value=accept]")))
     main = browser.find_element(By.TAG_NAME, "main").text
     assert "HEVY" in main and "LITE" in main
     screenshot(browser, "rebalance-2-proposal")
