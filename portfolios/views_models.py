@@ -17,6 +17,7 @@ from valuepartner.errors import DomainError
 from valuepartner.forms import submit_to_service
 
 from .forms_models import AssignModelForm, ModelPortfolioForm, TargetFormSet, target_initial
+from .models import ModelPortfolio
 from .selectors import accounts_visible_to, drift_for, model_portfolios_visible_to, proposals_visible_to
 from .services import assign_model, create_model_portfolio, update_model_portfolio
 from .services.model_portfolios import can_change_model
@@ -87,8 +88,9 @@ def _show_domain_error(form, formset, error: DomainError) -> None:
 def _editor(request, *, model=None):
     user = request.user
     can_share = user.role == Role.OPERATOR
+    # A new model starts from the model's own defaults (no cash, 5-point and 25 % bands).
     form = ModelPortfolioForm(
-        _bound(request), can_share=can_share, initial=ModelPortfolioForm.initial_for(model) if model else None
+        _bound(request), can_share=can_share, initial=ModelPortfolioForm.initial_for(model or ModelPortfolio())
     )
     formset = TargetFormSet(_bound(request), prefix="targets", initial=target_initial(model) if model else None)
     if request.method == "POST":

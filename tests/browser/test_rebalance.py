@@ -6,7 +6,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
 from accounts.tests.factories import PASSWORD, AdvisorFactory
-from portfolios.models import RebalanceProposal
+from portfolios.models import ModelPortfolio, RebalanceProposal
 from portfolios.tests.model_fixtures import account_for, buy, deposit, instrument, model_for
 from valuepartner.testing.browser import screenshot, wait
 
@@ -46,3 +46,31 @@ def test_advisor_reviews_drift_and_accepts_a_rebalance(browser, live_server):
     wait(browser).until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), "ccepted"))
     screenshot(browser, "rebalance-3-accepted")
     assert RebalanceProposal.objects.get(account=account).status == "accepted"
+
+
+def test_model_editor_adds_rows_for_more_targets(browser, live_server):
+    """The editor starts with three target rows; "Add a target" gives a fourth that saves with the rest."""
+    AdvisorFactory(username="modeller")
+    for symbol in ("AAA", "BBB", "CCC", "DDD"):
+        instrument(symbol, "10")
+
+    browser.get(live_server.url + reverse("accounts:login"))
+    wait(browser).until(EC.presence_of_element_located((By.NAME, "username"))).send_keys("modeller")
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait(browser).until(EC.url_to_be(live_server.url + reverse("dashboard")))
+
+    browser.get(live_server.url + reverse("portfolios:model-create"))
+    wait(browser).until(EC.presence_of_element_located((By.NAME, "name"))).send_keys("Four equal")
+    cash = browser.find_element(By.NAME, "cash_weight")
+    cash.clear()
+    cash.send_keys("0")
+    browser.find_element(By.CSS_SELECTOR, "[data-add-target]").click()
+    for index, symbol in enumerate(("AAA", "BBB", "CCC", "DDD")):
+        browser.find_element(By.NAME, f"targets-{index}-symbol").send_keys(symbol)
+        browser.find_element(By.NAME, f"targets-{index}-weight").send_keys("25")
+    screenshot(browser, "model-editor-four-rows")
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+
+    wait(browser).until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), "DDD"))
+    assert ModelPortfolio.objects.get(name="Four equal").targets.count() == 4
