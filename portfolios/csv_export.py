@@ -9,7 +9,7 @@ import csv
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from .csv_import import COLUMNS, EXPORT_ONLY_COLUMNS
+from .csv_format import COLUMNS, EXPORT_ONLY_COLUMNS
 from .models import Account, Transaction
 from .money import to_cash
 from .selectors.holdings import CASH_LABEL, holdings_for

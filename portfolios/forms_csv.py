@@ -4,7 +4,7 @@ from django import forms
 
 from valuepartner.forms import DomainErrorFormMixin
 
-from .csv_import import MAX_BYTES
+from .csv_format import MAX_BYTES
 
 
 class TransactionImportForm(DomainErrorFormMixin, forms.Form):

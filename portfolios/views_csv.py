@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.roles import Capability, has_capability
 
 from .csv_export import HOLDING_COLUMNS, TRANSACTION_COLUMNS, holding_rows, stream_csv, transaction_rows
-from .csv_import import COLUMN_HELP, COLUMNS, IMPORTABLE_KINDS, template_csv
+from .csv_format import COLUMN_HELP, COLUMNS, IMPORTABLE_KINDS, template_csv
 from .errors import PortfoliosError
 from .forms_csv import TransactionImportForm
 from .selectors import accounts_visible_to

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.roles import Capability, has_capability
 from portfolios.csv_export import HOLDING_COLUMNS, holding_rows, stream_csv
-from portfolios.csv_import import COLUMN_HELP, COLUMNS, IMPORTABLE_KINDS, MAX_BYTES
+from portfolios.csv_format import COLUMN_HELP, COLUMNS, IMPORTABLE_KINDS, MAX_BYTES
 from portfolios.selectors import accounts_visible_to
 from portfolios.services.imports import import_transactions_csv
 from portfolios.views_csv import csv_attachment, export_file_name

@@ -16,7 +16,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.tests.factories import ClientUserFactory
 from marketdata.tests.factories import DailyBarFactory, InstrumentFactory
 from portfolios.csv_export import HOLDING_COLUMNS, TRANSACTION_COLUMNS
-from portfolios.csv_import import COLUMNS
+from portfolios.csv_format import COLUMNS
 from portfolios.errors import PortfoliosError
 from portfolios.services.imports import import_transactions_csv
 from portfolios.tests.factories import AccountFactory, ClientFactory, HouseholdFactory

@@ -20,7 +20,8 @@ from accounts.tests.factories import AdvisorFactory
 from compliance.models import AuditEvent
 from marketdata.tests.factories import InstrumentFactory
 from portfolios.choices import TransactionKind
-from portfolios.csv_import import COLUMNS, MAX_ROWS, decode, parse_transactions, template_csv
+from portfolios.csv_format import COLUMNS, MAX_ROWS, template_csv
+from portfolios.csv_import import decode, parse_transactions
 from portfolios.errors import PortfoliosError
 from portfolios.models import Transaction
 from portfolios.services.imports import IMPORTED_ACTION, import_transactions_csv
