@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("accounts/", include("accounts.urls")),
     path("", include("portfolios.urls")),
+    path("reporting/", include("reporting.urls")),
     path("api/", include("valuepartner.api.urls")),
     path("healthz/", include(health.urlpatterns)),
     path("metrics", metrics.metrics_view, name="metrics"),

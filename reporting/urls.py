@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views_tax
+
+app_name = "reporting"
+
+urlpatterns = [
+    path("accounts/<int:pk>/realized-gains/", views_tax.account_realized_gains, name="account-realized-gains"),
+    path(
+        "accounts/<int:pk>/realized-gains.csv",
+        views_tax.account_realized_gains_csv,
+        name="account-realized-gains-csv",
+    ),
+]
