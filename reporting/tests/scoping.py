@@ -1,5 +1,9 @@
 """Every URL of the reporting app addressing one object, for the generic scoping test."""
 
+import datetime as dt
+from decimal import Decimal
+
+from portfolios.models import AccountValue
 from portfolios.tests.factories import AccountFactory, ClientFactory, HouseholdFactory
 from valuepartner.testing.scoping import register
 
@@ -16,3 +20,40 @@ def make_tax_account(advisor):
 register("reporting:account-realized-gains", make_tax_account)
 register("reporting:account-realized-gains-csv", make_tax_account)
 register("api:account-realized-gains", make_tax_account, kwarg="account_pk")
+
+
+# --- Performance (returns) of an account and a household ---
+
+
+def _valued(account):
+    """Two sessions of values, enough for a since-inception return."""
+    AccountValue.objects.bulk_create(
+        AccountValue(
+            account=account,
+            date=day,
+            cash=Decimal(value),
+            market_value=Decimal("0"),
+            total_value=Decimal(value),
+            cost_basis=Decimal("0"),
+            net_external_flow=Decimal("0"),
+        )
+        for day, value in ((dt.date(2022, 1, 3), "1000.00"), (dt.date(2022, 1, 4), "1010.00"))
+    )
+    return account
+
+
+def make_performance_account(advisor):
+    account = _valued(AccountFactory(client=ClientFactory(household=HouseholdFactory(advisor=advisor))))
+    account.account_pk = account.pk
+    return account
+
+
+def make_performance_household(advisor):
+    household = HouseholdFactory(advisor=advisor)
+    _valued(AccountFactory(client=ClientFactory(household=household)))
+    household.household_pk = household.pk
+    return household
+
+
+register("api:account-performance", make_performance_account, kwarg="account_pk")
+register("api:household-performance", make_performance_household, kwarg="household_pk")
