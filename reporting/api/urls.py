@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import attribution, views
 
 urlpatterns = [
     path("accounts/<int:account_pk>/performance/", views.AccountPerformanceView.as_view(), name="account-performance"),
@@ -10,5 +10,15 @@ urlpatterns = [
         "households/<int:household_pk>/performance/",
         views.HouseholdPerformanceView.as_view(),
         name="household-performance",
+    ),
+    path(
+        "accounts/<int:account_pk>/attribution/",
+        attribution.AccountAttributionView.as_view(),
+        name="account-attribution",
+    ),
+    path(
+        "accounts/<int:account_pk>/factor-exposures/",
+        attribution.AccountFactorExposuresView.as_view(),
+        name="account-factor-exposures",
     ),
 ]

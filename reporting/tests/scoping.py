@@ -57,3 +57,22 @@ def make_performance_household(advisor):
 
 register("api:account-performance", make_performance_account, kwarg="account_pk")
 register("api:household-performance", make_performance_household, kwarg="household_pk")
+
+
+# --- Attribution and factor exposures of an account ---
+
+
+def make_attribution_account(advisor):
+    from .attribution_support import invested_account
+
+    return invested_account(advisor)
+
+
+def make_factor_account(advisor):
+    from .attribution_support import factor_account
+
+    return factor_account(advisor)
+
+
+register("api:account-attribution", make_attribution_account, kwarg="account_pk")
+register("api:account-factor-exposures", make_factor_account, kwarg="account_pk")
