@@ -12,7 +12,7 @@ without a session.
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.db.models import FloatField
@@ -44,6 +44,8 @@ class PerformanceReport:
     # About the history rather than one measure (a period cut short, accounts cut to a common end).
     notes: tuple[str, ...]
     account_ids: tuple[int, ...]
+    # The measured history itself, for pages that chart the daily returns behind the figures.
+    history: ValueHistory | None = field(default=None, repr=False, compare=False)
 
 
 def _histories(account_ids) -> tuple[dict[int, ValueHistory], list[MovedEvent]]:
@@ -100,6 +102,7 @@ def _report(
         performance=performance,
         notes=tuple(notes) + resolved.notes,
         account_ids=account_ids,
+        history=history,
     )
 
 

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views_tax
+from . import views_performance, views_tax
 
 app_name = "reporting"
 
 urlpatterns = [
+    path("accounts/<int:pk>/performance/", views_performance.account_performance_page, name="account-performance"),
     path("accounts/<int:pk>/realized-gains/", views_tax.account_realized_gains, name="account-realized-gains"),
     path(
         "accounts/<int:pk>/realized-gains.csv",

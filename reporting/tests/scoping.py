@@ -57,6 +57,7 @@ def make_performance_household(advisor):
 
 register("api:account-performance", make_performance_account, kwarg="account_pk")
 register("api:household-performance", make_performance_household, kwarg="household_pk")
+register("reporting:account-performance", make_performance_account)
 
 
 # --- Attribution and factor exposures of an account ---

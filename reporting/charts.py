@@ -1,0 +1,101 @@
+"""Server-side SVG charts of the performance page: lines placed by date, and heat-map cell classes.
+
+``valuepartner.charts.line_chart`` places one series by index; here several series (an account and
+its benchmark, whose dates may differ) share one date axis, so x is the calendar day.
+"""
+
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from valuepartner.charts import Frame, _nice_ticks, downsample
+
+# Points per line: a 720-unit-wide chart shows no more detail than this, and the page stays small.
+MAX_POINTS = 360
+# Heat-map colour steps: a monthly return of 2 % or more (or -2 % or less) gets the strongest shade.
+HEAT_STEP = 0.005
+HEAT_LEVELS = 4
+DEFAULT_FRAME = Frame()
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str
+    points: Sequence[tuple[dt.date, float]]
+    css_class: str  # "series-0", "series-1": stroke colours in reporting.css
+
+
+def date_line_chart(
+    lines: Sequence[Line],
+    *,
+    label: str,
+    format_value: Callable[[float], str],
+    baseline: float | None = None,
+    frame: Frame = DEFAULT_FRAME,
+) -> SafeString:
+    """An SVG with one path per line on a shared date axis, value gridlines and an optional baseline."""
+    lines = [line for line in lines if line.points]
+    if not lines:
+        return mark_safe(f'<p class="empty">{escape(label)}: not enough values.</p>')  # noqa: S308 - escaped
+    first_day = min(line.points[0][0] for line in lines)
+    last_day = max(line.points[-1][0] for line in lines)
+    values = [value for line in lines for _, value in line.points]
+    low, high = min(values), max(values)
+    if baseline is not None:
+        low, high = min(low, baseline), max(high, baseline)
+    if high == low:
+        low, high = low - 1, high + 1
+    pad = (high - low) * 0.05
+    low, high = low - pad, high + pad
+    plot_w = frame.width - frame.left - frame.right
+    plot_h = frame.height - frame.top - frame.bottom
+    origin, span = first_day.toordinal(), max(last_day.toordinal() - first_day.toordinal(), 1)
+
+    def x(day: dt.date) -> float:
+        return frame.left + plot_w * (day.toordinal() - origin) / span
+
+    def y(value: float) -> float:
+        return frame.top + plot_h * (1 - (value - low) / (high - low))
+
+    parts = []
+    for tick in _nice_ticks(low, high):
+        ty = y(tick)
+        parts.append(
+            f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{ty:.1f}" y2="{ty:.1f}" class="chart-grid"/>'
+            f'<text x="{frame.left - 6}" y="{ty + 4:.1f}" text-anchor="end" class="chart-tick">'
+            f"{escape(format_value(tick))}</text>"
+        )
+    if baseline is not None:
+        by = y(baseline)
+        parts.append(
+            f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{by:.1f}" y2="{by:.1f}" '
+            'class="chart-baseline"/>'
+        )
+    for line in lines:
+        kept = downsample(line.points, MAX_POINTS)
+        path = "M" + " L".join(f"{x(day):.1f},{y(value):.1f}" for day, value in kept)
+        title = f"<title>{escape(line.label)}</title>"
+        parts.append(f'<path d="{path}" class="chart-series {line.css_class}" fill="none">{title}</path>')
+    return mark_safe(  # noqa: S308 - every text inside is escaped
+        f'<svg class="chart chart-line" viewBox="0 0 {frame.width} {frame.height}" role="img" '
+        f'aria-label="{escape(label)}, {first_day:%Y-%m-%d} to {last_day:%Y-%m-%d}" preserveAspectRatio="none">'
+        f"{''.join(parts)}"
+        f'<text x="{frame.left}" y="{frame.height - 8}" class="chart-tick">{first_day:%Y-%m-%d}</text>'
+        f'<text x="{frame.width - frame.right}" y="{frame.height - 8}" text-anchor="end" class="chart-tick">'
+        f"{last_day:%Y-%m-%d}</text>"
+        "</svg>"
+    )
+
+
+def heat_class(value: float | None) -> str:
+    """CSS class of a heat-map cell: ``heat-up-1..4`` / ``heat-down-1..4`` by size, ``heat-flat`` near 0."""
+    if value is None or not math.isfinite(value):
+        return "heat-none"
+    level = min(HEAT_LEVELS, int(abs(value) / HEAT_STEP))
+    if level == 0:
+        return "heat-flat"
+    return f"heat-{'up' if value > 0 else 'down'}-{level}"

@@ -1,0 +1,266 @@
+"""Everything the performance page shows, computed and formatted in Python from one PerformanceReport.
+
+The daily time-weighted returns behind the report's TWR (same flow convention, same net/gross
+choice: ``returns.daily_returns``) drive the growth, drawdown, rolling-volatility and monthly
+charts and the risk panel (``reporting.metrics.summary``), so every figure on the page agrees
+with the return measures at its top. The benchmark is the S&P 500 index (instrument ``SPX``) read
+in one query; without its closes the page shows the account alone and says so.
+"""
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from django.db.models import FloatField
+from django.db.models.functions import Cast
+
+from marketdata.models import DailyBar
+
+from . import metrics
+from .charts import Line, date_line_chart, heat_class
+from .returns import _index_on_or_before, daily_returns
+from .selectors import PerformanceReport
+
+BENCHMARK_SYMBOL = "SPX"
+BENCHMARK_LABEL = "S&P 500 (SPX)"
+GROWTH_BASE = 10_000.0
+ROLLING_WINDOW = 63  # sessions, about a quarter
+DASH = "—"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def pct(value: float | None, *, signed: bool = True) -> str:
+    if value is None or not math.isfinite(value):
+        return DASH
+    return f"{value * 100:+.2f} %" if signed else f"{value * 100:.2f} %"
+
+
+def money(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return DASH
+    return f"{value + 0.0:,.2f}"
+
+
+def ratio(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return DASH
+    return f"{value:.2f}"
+
+
+def gain_class(value: float | None) -> str:
+    if value is None or not math.isfinite(value) or value == 0:
+        return ""
+    return "gain" if value > 0 else "loss"
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    dates: np.ndarray  # datetime64[D]
+    closes: np.ndarray
+
+
+def benchmark_closes(base: dt.date, end: dt.date) -> Benchmark:
+    """SPX closes from its last close on or before ``base`` (a week's margin) to ``end``, one query."""
+    rows = list(
+        DailyBar.objects.filter(
+            instrument__symbol=BENCHMARK_SYMBOL, date__gte=base - dt.timedelta(days=7), date__lte=end
+        )
+        .order_by("date")
+        .values_list("date", Cast("close", FloatField()))
+    )
+    return Benchmark(
+        dates=np.array([row[0] for row in rows], dtype="datetime64[D]"),
+        closes=np.array([row[1] for row in rows], dtype=float),
+    )
+
+
+@dataclass(frozen=True)
+class DailySeries:
+    dates: np.ndarray  # base session first; returns[i] is the return of dates[i + 1]
+    returns: np.ndarray
+
+
+def daily_twr(report: PerformanceReport) -> DailySeries:
+    """The daily returns chained into the report's TWR, over its base..end sessions."""
+    history, perf = report.history, report.performance
+    first = _index_on_or_before(history.dates, perf.base_date)
+    last = _index_on_or_before(history.dates, perf.end_date)
+    flows = history.flows[first + 1 : last + 1]
+    if perf.gross:
+        flows = flows + history.fees[first + 1 : last + 1]
+    return DailySeries(history.dates[first : last + 1], daily_returns(history.values[first : last + 1], flows))
+
+
+def _points(dates: np.ndarray, values: np.ndarray) -> list[tuple[dt.date, float]]:
+    return list(zip(dates.tolist(), values.tolist(), strict=True))
+
+
+def _benchmark_series(series: DailySeries, benchmark: Benchmark) -> DailySeries | None:
+    """The benchmark's daily returns from the account's base session on, or None when it has no close
+    on or before the base (it cannot start where the account starts)."""
+    if benchmark.dates.size < 2:
+        return None
+    start = int(np.searchsorted(benchmark.dates, series.dates[0], side="right")) - 1
+    if start < 0:
+        return None
+    dates = benchmark.dates[start:]
+    closes = benchmark.closes[start:]
+    if dates.size < 2:
+        return None
+    dates = dates.copy()
+    dates[0] = series.dates[0]  # its last close before the base stands for the base day
+    return DailySeries(dates, closes[1:] / closes[:-1] - 1.0)
+
+
+def _rolling_volatility(series: DailySeries) -> list[tuple[dt.date, float]]:
+    if series.returns.size < ROLLING_WINDOW:
+        return []
+    windows = np.lib.stride_tricks.sliding_window_view(series.returns, ROLLING_WINDOW)
+    volatility = windows.std(axis=1, ddof=1) * math.sqrt(metrics.PERIODS_PER_YEAR)
+    return _points(series.dates[ROLLING_WINDOW:], volatility)
+
+
+def _monthly_rows(series: DailySeries) -> list[dict]:
+    """Years (newest first), each with 12 month cells and the year's return, over the period's days."""
+    months = series.dates[1:].astype("datetime64[M]")
+    if not months.size:
+        return []
+    unique, index = np.unique(months, return_inverse=True)
+    growth = np.ones(unique.size)
+    np.multiply.at(growth, index, 1.0 + series.returns)
+    by_month = dict(zip(unique.astype(dt.date).tolist(), (growth - 1.0).tolist(), strict=True))
+    rows = []
+    for year in range(unique[-1].astype(dt.date).year, unique[0].astype(dt.date).year - 1, -1):
+        cells, year_growth, seen = [], 1.0, False
+        for month in range(1, 13):
+            value = by_month.get(dt.date(year, month, 1))
+            if value is not None:
+                year_growth *= 1.0 + value
+                seen = True
+            cells.append({"text": pct(value, signed=False) if value is not None else "", "css": heat_class(value)})
+        year_value = year_growth - 1.0 if seen else None
+        rows.append({"year": year, "cells": cells, "total": pct(year_value), "total_css": heat_class(year_value)})
+    return rows
+
+
+def _risk_panel(series: DailySeries, bench: DailySeries | None) -> list[dict]:
+    returns_dates = series.dates[1:]
+    if bench is not None:
+        stats = metrics.summary(series.returns, bench.returns, dates=returns_dates, benchmark_dates=bench.dates[1:])
+    else:
+        stats = metrics.summary(series.returns, dates=returns_dates)
+    rows = [
+        ("Annual volatility", pct(stats["annual_volatility"], signed=False)),
+        ("Sharpe ratio (risk-free 0 %)", ratio(stats["sharpe"])),
+        ("Sortino ratio", ratio(stats["sortino"])),
+        ("Maximum drawdown", pct(stats["max_drawdown"])),
+        ("Value at risk 95 % (one day, historical)", pct(stats["var_95"])),
+    ]
+    if bench is not None:
+        rows += [
+            (f"Beta vs {BENCHMARK_LABEL}", ratio(stats["beta"])),
+            ("Alpha (annual)", pct(stats["alpha"])),
+            ("Tracking error", pct(stats["tracking_error"], signed=False)),
+        ]
+    return [{"label": label, "value": value} for label, value in rows]
+
+
+def _measures(report: PerformanceReport) -> list[dict]:
+    perf = report.performance
+    rows = [
+        ("Time-weighted return (TWR)", perf.twr, "Chained daily; not moved by the size or timing of flows."),
+        ("Annualised TWR", perf.twr_annualized, "Only for periods of a year or more."),
+        ("Modified Dietz", perf.modified_dietz, "Gain over the starting value plus day-weighted flows."),
+        ("Money-weighted return (MWR, annual)", perf.mwr_annualized, "XIRR of the flows and values."),
+        ("MWR over the period", perf.mwr_period, "The XIRR rate over the period's own length."),
+        ("Simple return", perf.simple, "Gain divided by the starting value."),
+    ]
+    return [
+        {"label": label, "value": pct(value), "css": gain_class(value), "help": help_text}
+        for label, value, help_text in rows
+    ]
+
+
+def _working(report: PerformanceReport) -> dict:
+    working = report.performance.working
+    return {
+        "convention": working.convention,
+        "formula": working.formula,
+        "notes": working.notes,
+        "sub_periods": [
+            {
+                "start": row.start_date.isoformat(),
+                "end": row.end_date.isoformat(),
+                "sessions": row.sessions,
+                "start_value": money(row.start_value),
+                "flow": money(row.flow) if row.flow else "",
+                "fees": money(row.fees) if row.fees else "",
+                "end_value": money(row.end_value),
+                "return": pct(row.return_),
+                "return_css": gain_class(row.return_),
+                "cumulative": pct(row.cumulative_return),
+            }
+            for row in working.sub_periods
+        ],
+        "moved": [
+            {
+                "kind": event.kind,
+                "dated": event.dated.isoformat(),
+                "counted_on": event.counted_on.isoformat(),
+                "amount": money(event.amount),
+            }
+            for event in working.moved
+        ],
+    }
+
+
+def performance_context(report: PerformanceReport, benchmark: Benchmark) -> dict:
+    """The page's figures, tables and SVG charts for ``report`` against ``benchmark``."""
+    perf = report.performance
+    series = daily_twr(report)
+    bench = _benchmark_series(series, benchmark)
+    wealth = GROWTH_BASE * np.concatenate(([1.0], np.cumprod(1.0 + series.returns)))
+    lines = [Line("Account (TWR)", _points(series.dates.astype(dt.date), wealth), "series-0")]
+    if bench is not None:
+        bench_wealth = GROWTH_BASE * np.concatenate(([1.0], np.cumprod(1.0 + bench.returns)))
+        lines.append(Line(BENCHMARK_LABEL, _points(bench.dates.astype(dt.date), bench_wealth), "series-1"))
+    days = series.dates.astype(dt.date)
+    drawdown = wealth / np.maximum.accumulate(wealth) - 1.0
+    volatility = _rolling_volatility(DailySeries(days, series.returns))
+    return {
+        "summary": {
+            "base_date": perf.base_date.isoformat(),
+            "end_date": perf.end_date.isoformat(),
+            "sessions": perf.sessions,
+            "start_value": money(perf.start_value),
+            "end_value": money(perf.end_value),
+            "net_flows": money(perf.net_flows),
+            "fees": money(perf.fees),
+            "gain": money(perf.gain),
+            "gain_css": gain_class(perf.gain),
+        },
+        "measures": _measures(report),
+        "working": _working(report),
+        "notes": list(report.notes),
+        "has_benchmark": bench is not None,
+        "benchmark_label": BENCHMARK_LABEL,
+        "growth_chart": date_line_chart(
+            lines, label="Growth of 10,000", format_value=lambda v: f"{v:,.0f}", baseline=GROWTH_BASE
+        ),
+        "drawdown_chart": date_line_chart(
+            [Line("Drawdown", _points(days, drawdown), "series-loss")],
+            label="Drawdown",
+            format_value=lambda v: f"{v * 100:.0f} %",
+            baseline=0.0,
+        ),
+        "volatility_chart": date_line_chart(
+            [Line("Rolling volatility", volatility, "series-0")],
+            label=f"Rolling {ROLLING_WINDOW}-day volatility (annualised)",
+            format_value=lambda v: f"{v * 100:.0f} %",
+        ),
+        "rolling_window": ROLLING_WINDOW,
+        "months": MONTHS,
+        "monthly_rows": _monthly_rows(series),
+        "risk": _risk_panel(series, bench),
+    }
