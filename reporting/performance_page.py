@@ -19,7 +19,7 @@ from marketdata.models import DailyBar
 
 from . import metrics
 from .charts import Line, date_line_chart, heat_class
-from .returns import _index_on_or_before, daily_returns
+from .returns import daily_returns, index_on_or_before
 from .selectors import PerformanceReport
 
 BENCHMARK_SYMBOL = "SPX"
@@ -84,8 +84,8 @@ class DailySeries:
 def daily_twr(report: PerformanceReport) -> DailySeries:
     """The daily returns chained into the report's TWR, over its base..end sessions."""
     history, perf = report.history, report.performance
-    first = _index_on_or_before(history.dates, perf.base_date)
-    last = _index_on_or_before(history.dates, perf.end_date)
+    first = index_on_or_before(history.dates, perf.base_date)
+    last = index_on_or_before(history.dates, perf.end_date)
     flows = history.flows[first + 1 : last + 1]
     if perf.gross:
         flows = flows + history.fees[first + 1 : last + 1]

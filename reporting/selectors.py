@@ -22,17 +22,9 @@ from portfolios.choices import EXTERNAL_FLOW_KINDS, TransactionKind
 from portfolios.models import Account, AccountValue, Household, Transaction
 from portfolios.selectors import accounts_visible_to
 
+from .history import MovedEvent, ValueHistory, align_events, combine, day_array
 from .periods import Period, PeriodKey, resolve_period
-from .returns import (
-    MovedEvent,
-    Performance,
-    ReturnsError,
-    ValueHistory,
-    align_events,
-    combine,
-    day_array,
-    measure,
-)
+from .returns import Performance, ReturnsError, measure
 
 _EVENT_KINDS = frozenset({*EXTERNAL_FLOW_KINDS, TransactionKind.FEE})
 

@@ -20,7 +20,8 @@ from portfolios.models import Account, Lot, LotRelief, Transaction
 from portfolios.money import to_quantity
 from portfolios.selectors import accounts_visible_to
 
-from .tax import WASH_SALE_DAYS, PurchaseInput, RealisedGainsReport, ReliefInput, realised_gains
+from .tax import WASH_SALE_DAYS, realised_gains
+from .tax_types import PurchaseInput, RealisedGainsReport, ReliefInput
 
 
 @dataclass(frozen=True)

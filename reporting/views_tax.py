@@ -17,7 +17,7 @@ from portfolios.selectors import accounts_visible_to
 from portfolios.views_csv import csv_attachment
 
 from .selectors_tax import TaxReport, account_realised_gains
-from .tax import GainRow, TermTotals, WashSale
+from .tax_types import GainRow, TermTotals, WashSale
 
 FIRST_YEAR = 1900
 LAST_YEAR = 2999

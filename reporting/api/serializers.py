@@ -10,8 +10,8 @@ import datetime as dt
 
 from rest_framework import serializers
 
+from reporting.history import MovedEvent
 from reporting.periods import PeriodKey
-from reporting.returns import MovedEvent
 from reporting.selectors import PerformanceReport
 
 

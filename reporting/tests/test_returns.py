@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import pyxirr
 
-from reporting.returns import MovedEvent, ReturnsError, ValueHistory, align_events, combine, daily_returns, measure
+from reporting.history import MovedEvent, ValueHistory, align_events, combine
+from reporting.returns import ReturnsError, daily_returns, measure
 
 # Real NYSE sessions: Monday 3 January 2022 onwards.
 D = [dt.date(2022, 1, 3), dt.date(2022, 1, 4), dt.date(2022, 1, 5), dt.date(2022, 1, 6), dt.date(2022, 1, 7)]

@@ -4,7 +4,8 @@ import datetime as dt
 from decimal import Decimal
 from itertools import count
 
-from reporting.tax import PurchaseInput, ReliefInput, realised_gains
+from reporting.tax import realised_gains
+from reporting.tax_types import PurchaseInput, ReliefInput
 
 D = Decimal
 _ids = count(1)
