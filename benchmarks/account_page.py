@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.dashboard import free_port, percentile, wait_until_up  # noqa: E402
+from benchmarks.harness import free_port, percentile, wait_until_up  # noqa: E402
 
 SYMBOL_PREFIX = "SYN"
 SECTORS = ("Technology", "Health Care", "Financials", "Energy", "Industrials", "Utilities", "Materials")

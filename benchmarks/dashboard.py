@@ -8,7 +8,6 @@ import argparse
 import http.client
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,11 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from benchmarks.harness import free_port, percentile, wait_until_up  # noqa: E402
 
 
 def prepare(env: dict, households: int) -> str:
@@ -51,20 +46,6 @@ def prepare(env: dict, households: int) -> str:
     test_client = TestClient()
     test_client.force_login(advisor)
     return test_client.cookies["sessionid"].value
-
-
-def wait_until_up(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/healthz/live")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)  # polling a server we just started; not a test
-    raise RuntimeError(f"server on port {port} did not start")
 
 
 def start_server(kind: str, port: int, env: dict) -> subprocess.Popen:
@@ -116,12 +97,6 @@ def measure(port: int, cookie: str, sequential: int, concurrent: int, per_client
         "p99_32": percentile(many, 99),
         "rps_32": len(many) / elapsed,
     }
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))
-    return ordered[index] * 1000
 
 
 def main() -> None:

@@ -15,7 +15,6 @@ import http.client
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,8 +24,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from dashboard import free_port, percentile, wait_until_up  # noqa: E402
-from performance_api import FEES, FLOWS, QUERIES, build, throwaway_database  # noqa: E402
+from harness import (  # noqa: E402
+    gunicorn,
+    percentile,
+    server_env,
+    throwaway_database,
+)
+from performance_api import FEES, FLOWS, QUERIES, build  # noqa: E402
 
 
 def load_spx() -> int:
@@ -93,13 +97,8 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="vp-bench-performance-page-"))
-    database_url, drop = throwaway_database(workdir)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "valuepartner.settings.base",
-        "DATABASE_URL": database_url,
-        "LOG_LEVEL": "WARNING",
-    }
+    database_url, drop = throwaway_database(workdir, "performance_page")
+    env = server_env(database_url)
     rounds = []
     try:
         os.environ.update(env)
@@ -114,24 +113,14 @@ def main() -> None:
 
         connections.close_all()
         for _ in range(args.runs):
-            port = free_port()
-            log = open(workdir / "gunicorn.log", "ab")  # noqa: SIM115 - closed with the server
-            command = [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}"]
-            server = subprocess.Popen(
-                [*command, "valuepartner.wsgi"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log
-            )
             try:
-                wait_until_up(port)
-                timed_requests(port, account_id, cookie, 20)  # warm both workers (calendar, connections)
-                timings = timed_requests(port, account_id, cookie, args.requests)
-                rounds.append((percentile(timings, 50), percentile(timings, 99)))
+                with gunicorn(env, log=workdir / "gunicorn.log") as port:
+                    timed_requests(port, account_id, cookie, 20)  # warm both workers (calendar, connections)
+                    timings = timed_requests(port, account_id, cookie, args.requests)
+                    rounds.append((percentile(timings, 50), percentile(timings, 99)))
             except RuntimeError:
                 print((workdir / "gunicorn.log").read_text()[-3000:], file=sys.stderr)
                 raise
-            finally:
-                server.terminate()
-                server.wait(timeout=10)
-                log.close()
     finally:
         from django.db import connections
 

@@ -13,7 +13,6 @@ import http.client
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,28 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from dashboard import free_port, percentile, wait_until_up  # noqa: E402
+from harness import gunicorn, percentile, server_env, throwaway_database  # noqa: E402
 
 PATH = "/api/v1/instruments/AAPL/prices/?start=1990-01-01&end=2022-12-31"
-
-
-def throwaway_database(workdir: Path) -> tuple[str, callable]:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: None
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    scratch = f"{name}_bench_prices"
-    admin = psycopg.connect(f"{base}/postgres", autocommit=True)
-    admin.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
-    admin.execute(f'CREATE DATABASE "{scratch}"')
-
-    def drop():
-        admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-        admin.close()
-
-    return f"{base}/{scratch}", drop
 
 
 def prepare(env: dict) -> str:
@@ -91,13 +71,8 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="vp-bench-prices-"))
-    database_url, drop = throwaway_database(workdir)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "valuepartner.settings.base",
-        "DATABASE_URL": database_url,
-        "LOG_LEVEL": "WARNING",
-    }
+    database_url, drop = throwaway_database(workdir, "prices")
+    env = server_env(database_url)
     rounds = []
     try:
         cookie = prepare(env)
@@ -105,19 +80,10 @@ def main() -> None:
 
         connections.close_all()
         for _ in range(args.runs):
-            port = free_port()
-            command = [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}"]
-            server = subprocess.Popen(
-                [*command, "valuepartner.wsgi"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
-            try:
-                wait_until_up(port)
+            with gunicorn(env) as port:
                 timed_requests(port, cookie, 20)  # warm both workers' connections and caches
                 timings = timed_requests(port, cookie, args.requests)
                 rounds.append((percentile(timings, 50), percentile(timings, 99)))
-            finally:
-                server.terminate()
-                server.wait(timeout=10)
     finally:
         drop()
         shutil.rmtree(workdir, ignore_errors=True)
