@@ -21,8 +21,8 @@ COPY . .
 # never in the image's environment, and signs nothing.
 RUN SECRET_KEY="build-time-only-$(python -c 'import secrets; print(secrets.token_urlsafe(48))')" \
     python manage.py collectstatic --noinput -v 0 \
-    && mkdir -p /app/var \
-    && chown app:app /app/var
+    && mkdir -p /app/var/media \
+    && chown -R app:app /app/var
 
 USER app
 

@@ -64,3 +64,14 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture(autouse=True)
+def fresh_brokers():
+    """Brokers are built once per process and remember database ids (the simulator its instruments);
+    tests that flush the database between them must not inherit another test's."""
+    from trading.brokers.registry import clear_cache
+
+    clear_cache()
+    yield
+    clear_cache()

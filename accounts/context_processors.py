@@ -35,6 +35,8 @@ _SECTION_PREFIXES = {
     "clients": ("portfolios:client-",),
     "accounts": ("portfolios:account-",),
     "models": ("portfolios:model-", "portfolios:proposal-"),
+    "strategies": ("strategies:",),
+    "orders": ("trading:",),
     "admin": ("admin:",),
 }
 
@@ -56,9 +58,13 @@ def _items(user, current: str) -> list[NavItem]:
             ("clients", "Clients", reverse("portfolios:client-list")),
             ("accounts", "Accounts", reverse("portfolios:account-list")),
             ("models", "Models", reverse("portfolios:model-list")),
+            ("orders", "Orders", reverse("trading:blotter")),
+            ("strategies", "Strategies", reverse("strategies:strategy-list")),
         ]
     if user.role == Role.OPERATOR:
         entries.append(("admin", "Admin", reverse("admin:index")))
+    if user.role == Role.COMPLIANCE:
+        entries.append(("admin", "Restricted list", reverse("admin:compliance_restrictedinstrument_changelist")))
     return [NavItem(label, url, active=section == current) for section, label, url in entries]
 
 

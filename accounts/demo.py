@@ -15,6 +15,9 @@ from django.db import transaction
 from portfolios import services as portfolio_services
 from portfolios.demo import seed_demo_portfolios
 from portfolios.models import Client, Household
+from reporting.reports.demo import seed_demo_reports
+from strategies.demo import seed_demo_strategies
+from trading.demo import seed_demo_trading
 
 from . import services
 from .choices import Role
@@ -138,6 +141,10 @@ def seed_demo(*, password: str = DEFAULT_DEMO_PASSWORD) -> list[DemoLogin]:
     with transaction.atomic():
         firm = _seed(password)
     seed_demo_portfolios(firm=firm)
+    # The advisor's own work on those accounts: a strategy with a backtest, paper orders, a report schedule.
+    seed_demo_strategies(firm=firm)
+    seed_demo_trading(firm=firm)
+    seed_demo_reports(firm=firm)
     return [DemoLogin(spec.username, spec.role, password) for spec in (*STAFF, *CLIENT_LOGINS)]
 
 

@@ -13,8 +13,13 @@ from .models import Firm, Team, User
 OPERATORS_GROUP = "Operators"
 
 
+# Who may enter the admin at all; what each sees there is up to each model's admin (operators through
+# the group's permissions, compliance staff the restricted list only).
+STAFF_ROLES = frozenset({Role.OPERATOR, Role.COMPLIANCE})
+
+
 def _sync_staff_flags(user: User) -> None:
-    user.is_staff = user.role == Role.OPERATOR
+    user.is_staff = user.role in STAFF_ROLES
 
 
 def create_firm(*, name: str, actor=None) -> Firm:

@@ -106,6 +106,7 @@ def in_process_split(account_id: int, rounds: int = 50) -> dict[str, float]:
     from portfolios.models import Account
     from reporting.api.serializers import performance_payload
     from reporting.selectors import account_performance
+    from reporting.selectors_benchmark import benchmark_comparison
 
     account = Account.objects.get(pk=account_id)
     report_ms, payload_ms = [], []
@@ -113,7 +114,7 @@ def in_process_split(account_id: int, rounds: int = 50) -> dict[str, float]:
         started = time.perf_counter()
         report = account_performance(account)
         middle = time.perf_counter()
-        performance_payload("account", account_id, report)
+        performance_payload("account", account_id, report, benchmark_comparison(report))
         report_ms.append((middle - started) * 1000)
         payload_ms.append((time.perf_counter() - middle) * 1000)
     return {"selector_and_math": statistics.median(report_ms), "payload": statistics.median(payload_ms)}

@@ -39,3 +39,36 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} by {self.actor_label or 'system'}"
+
+
+class RestrictedInstrument(models.Model):
+    """The firm's restricted list: instruments its advisors may not trade (or may only sell).
+
+    Kept by compliance staff in the admin; trading's pre-trade risk refuses orders against it.
+    ``until`` empty means until removed.
+    """
+
+    NO_TRADING = "no_trading"
+    NO_BUYING = "no_buying"
+    RESTRICTIONS = [(NO_TRADING, "No trading"), (NO_BUYING, "No buying (selling allowed)")]
+
+    firm = models.ForeignKey("accounts.Firm", on_delete=models.CASCADE, related_name="+")
+    instrument = models.ForeignKey("marketdata.Instrument", on_delete=models.PROTECT, related_name="+")
+    restriction = models.CharField(max_length=20, choices=RESTRICTIONS, default=NO_TRADING)
+    reason = models.CharField(max_length=500)
+    since = models.DateField()
+    until = models.DateField(null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["firm", "instrument"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "instrument"], name="restrictedinstrument_unique_per_firm"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} ({self.get_restriction_display()})"

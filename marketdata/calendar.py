@@ -44,3 +44,12 @@ def previous_session(day: dt.date) -> dt.date:
 
 def session_on_or_before(day: dt.date) -> dt.date:
     return _calendar().date_to_session(pd.Timestamp(day), direction="previous").date()
+
+
+def session_on_or_after(day: dt.date) -> dt.date:
+    return _calendar().date_to_session(pd.Timestamp(day), direction="next").date()
+
+
+def within_calendar(day: dt.date) -> bool:
+    calendar = _calendar()
+    return calendar.first_session.date() <= day <= calendar.last_session.date()

@@ -13,6 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.roles import Capability, has_capability
+from trading.services import approve_proposal, reject_proposal
+from trading.views_selectors import proposal_decisions, proposal_orders
 from valuepartner.errors import DomainError
 from valuepartner.forms import submit_to_service
 
@@ -61,6 +63,30 @@ def weight_rows(proposal) -> list[dict]:
     return rows
 
 
+def _decide(request, proposal) -> str:
+    """``approve`` (all lines, or the ticked ones) enters and submits the orders; ``reject`` needs a
+    reason; ``accept`` marks the proposal accepted without placing orders (traded elsewhere)."""
+    decision = request.POST.get("decision", "")
+    if decision == "approve":
+        trade_ids = request.POST.getlist("trades") or None
+        if trade_ids is not None and not all(value.isdigit() for value in trade_ids):
+            raise DomainError("invalid", "Choose lines of this proposal.")
+        orders = approve_proposal(
+            proposal=proposal,
+            actor=request.user,
+            trade_ids=trade_ids,
+            discretionary=request.POST.get("discretionary") == "on",
+        )
+        return f"Proposal approved: {len(orders)} order{'s' if len(orders) != 1 else ''} submitted."
+    if decision == "reject":
+        if not proposal.is_open:
+            raise DomainError("proposal_not_open", f"This proposal is already {proposal.get_status_display().lower()}.")
+        reject_proposal(proposal=proposal, actor=request.user, reason=request.POST.get("reason", ""))
+        return "Proposal rejected."
+    review_proposal(proposal=proposal, actor=request.user, decision=decision)
+    return "Proposal accepted."
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_detail(request, pk: int):
@@ -70,13 +96,11 @@ def proposal_detail(request, pk: int):
         if not can_review:
             raise PermissionDenied("Your role cannot review rebalance proposals.")
         try:
-            proposal = review_proposal(proposal=proposal, actor=request.user, decision=request.POST.get("decision", ""))
+            message = _decide(request, proposal)
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(
-                request, "Proposal accepted." if request.POST["decision"] == "accept" else "Proposal rejected."
-            )
+            messages.success(request, message)
         return redirect("portfolios:proposal-detail", pk=proposal.pk)
     trades = list(proposal_trades(proposal))
     context = {
@@ -87,5 +111,7 @@ def proposal_detail(request, pk: int):
         "sold": sum((t.notional for t in trades if t.side == "sell"), ZERO),
         "bought": sum((t.notional for t in trades if t.side == "buy"), ZERO),
         "can_review": can_review and proposal.is_open,
+        "orders": proposal_orders(proposal),
+        "decisions": proposal_decisions(proposal),
     }
     return render(request, "portfolios/proposal_detail.html", context)

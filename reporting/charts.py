@@ -99,3 +99,64 @@ def heat_class(value: float | None) -> str:
     if level == 0:
         return "heat-flat"
     return f"heat-{'up' if value > 0 else 'down'}-{level}"
+
+
+@dataclass(frozen=True)
+class BarFrame:
+    width: int = 720
+    row_height: int = 28
+    label_width: int = 150
+    value_width: int = 70
+    top: int = 8
+    bottom: int = 8
+
+
+def bar_chart(
+    items: Sequence[tuple[str, float]],
+    *,
+    label: str,
+    format_value: Callable[[float], str],
+    frame: BarFrame = BarFrame(),
+) -> SafeString:
+    """Horizontal bars around a zero line, one row per ``(name, value)``: positive right, negative left.
+
+    The scale is symmetric (the largest absolute value reaches the edge) so signs read at a glance;
+    non-finite values are drawn as an empty row with a dash.
+    """
+    if not items:
+        return mark_safe(f'<p class="empty">{escape(label)}: nothing to show.</p>')  # noqa: S308 - escaped
+    finite = [abs(value) for _, value in items if math.isfinite(value)]
+    reach = max(finite, default=0.0) or 1.0
+    # Room for a value's text on both sides of the bars, and the names left of all of it.
+    plot_left = frame.label_width + frame.value_width
+    plot_w = frame.width - plot_left - frame.value_width
+    zero = plot_left + plot_w / 2
+    height = frame.top + frame.bottom + frame.row_height * len(items)
+    parts = [f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="{frame.top}" y2="{height - frame.bottom}" class="bar-zero"/>']
+    for i, (name, value) in enumerate(items):
+        y = frame.top + i * frame.row_height
+        middle = y + frame.row_height / 2 + 4
+        parts.append(
+            f'<text x="{frame.label_width - 8}" y="{middle:.1f}" text-anchor="end" class="chart-tick">'
+            f"{escape(name)}</text>"
+        )
+        if not math.isfinite(value):
+            parts.append(f'<text x="{zero + 6:.1f}" y="{middle:.1f}" class="chart-tick">—</text>')
+            continue
+        length = plot_w / 2 * abs(value) / reach
+        x = zero if value >= 0 else zero - length
+        css = "bar-positive" if value >= 0 else "bar-negative"
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y + 5}" width="{max(length, 0.5):.1f}" height="{frame.row_height - 10}" '
+            f'class="{css}"><title>{escape(name)}: {escape(format_value(value))}</title></rect>'
+        )
+        text_x = zero + length + 6 if value >= 0 else zero - length - 6
+        anchor = "start" if value >= 0 else "end"
+        parts.append(
+            f'<text x="{text_x:.1f}" y="{middle:.1f}" text-anchor="{anchor}" class="chart-tick">'
+            f"{escape(format_value(value))}</text>"
+        )
+    return mark_safe(  # noqa: S308 - every text inside is escaped
+        f'<svg class="chart chart-bars" viewBox="0 0 {frame.width} {height}" role="img" '
+        f'aria-label="{escape(label)}">{"".join(parts)}</svg>'
+    )

@@ -1,10 +1,12 @@
 """Everything the performance page shows, computed and formatted in Python from one PerformanceReport.
 
 The daily time-weighted returns behind the report's TWR (same flow convention, same net/gross
-choice: ``returns.daily_returns``) drive the growth, drawdown, rolling-volatility and monthly
-charts and the risk panel (``reporting.metrics.summary``), so every figure on the page agrees
-with the return measures at its top. The benchmark is the S&P 500 index (instrument ``SPX``) read
-in one query; without its closes the page shows the account alone and says so.
+choice: ``returns.daily_returns``) drive the growth, drawdown, rolling volatility and Sharpe
+(``reporting.metrics`` over each trailing window) and monthly charts and the risk panel
+(``reporting.metrics.summary``), so every figure on the page agrees with the return measures at its
+top. The benchmark is the S&P 500 index (instrument ``SPX``, ``reporting.benchmark``) read in one
+query: its return over the same days, the excess return and a table of every standard period;
+without its closes the page shows the account alone and says so.
 """
 
 import datetime as dt
@@ -12,18 +14,16 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import FloatField
-from django.db.models.functions import Cast
-
-from marketdata.models import DailyBar
 
 from . import metrics
+from .benchmark import BENCHMARK_LABEL, MAX_STALE_DAYS, Benchmark, PeriodComparison
 from .charts import Line, date_line_chart, heat_class
 from .returns import daily_returns, index_on_or_before
 from .selectors import PerformanceReport
+from .selectors_benchmark import BenchmarkComparison, benchmark_closes
 
-BENCHMARK_SYMBOL = "SPX"
-BENCHMARK_LABEL = "S&P 500 (SPX)"
+__all__ = ["Benchmark", "benchmark_closes", "daily_twr", "performance_context"]
+
 GROWTH_BASE = 10_000.0
 ROLLING_WINDOW = 63  # sessions, about a quarter
 DASH = "—"
@@ -55,27 +55,6 @@ def gain_class(value: float | None) -> str:
 
 
 @dataclass(frozen=True)
-class Benchmark:
-    dates: np.ndarray  # datetime64[D]
-    closes: np.ndarray
-
-
-def benchmark_closes(base: dt.date, end: dt.date) -> Benchmark:
-    """SPX closes from its last close on or before ``base`` (a week's margin) to ``end``, one query."""
-    rows = list(
-        DailyBar.objects.filter(
-            instrument__symbol=BENCHMARK_SYMBOL, date__gte=base - dt.timedelta(days=7), date__lte=end
-        )
-        .order_by("date")
-        .values_list("date", Cast("close", FloatField()))
-    )
-    return Benchmark(
-        dates=np.array([row[0] for row in rows], dtype="datetime64[D]"),
-        closes=np.array([row[1] for row in rows], dtype=float),
-    )
-
-
-@dataclass(frozen=True)
 class DailySeries:
     dates: np.ndarray  # base session first; returns[i] is the return of dates[i + 1]
     returns: np.ndarray
@@ -102,7 +81,7 @@ def _benchmark_series(series: DailySeries, benchmark: Benchmark) -> DailySeries 
     if benchmark.dates.size < 2:
         return None
     start = int(np.searchsorted(benchmark.dates, series.dates[0], side="right")) - 1
-    if start < 0:
+    if start < 0 or (series.dates[0] - benchmark.dates[start]).astype(int) > MAX_STALE_DAYS:
         return None
     dates = benchmark.dates[start:]
     closes = benchmark.closes[start:]
@@ -113,12 +92,22 @@ def _benchmark_series(series: DailySeries, benchmark: Benchmark) -> DailySeries 
     return DailySeries(dates, closes[1:] / closes[:-1] - 1.0)
 
 
-def _rolling_volatility(series: DailySeries) -> list[tuple[dt.date, float]]:
+def _finite_points(dates: np.ndarray, values: np.ndarray) -> list[tuple[dt.date, float]]:
+    keep = np.isfinite(values)
+    return _points(dates[keep], values[keep])
+
+
+def _rolling(series: DailySeries) -> tuple[list[tuple[dt.date, float]], list[tuple[dt.date, float]]]:
+    """Annualised volatility and Sharpe ratio (risk-free 0) of each trailing ROLLING_WINDOW sessions,
+    dated at the window's last session: ``reporting.metrics`` over all windows at once (one column
+    per window). A window of identical returns has no Sharpe ratio (0 / 0 or +-inf) and no point."""
     if series.returns.size < ROLLING_WINDOW:
-        return []
-    windows = np.lib.stride_tricks.sliding_window_view(series.returns, ROLLING_WINDOW)
-    volatility = windows.std(axis=1, ddof=1) * math.sqrt(metrics.PERIODS_PER_YEAR)
-    return _points(series.dates[ROLLING_WINDOW:], volatility)
+        return [], []
+    windows = np.lib.stride_tricks.sliding_window_view(series.returns, ROLLING_WINDOW).T
+    days = series.dates[ROLLING_WINDOW:]
+    volatility = np.asarray(metrics.annual_volatility(windows), dtype=float)
+    sharpe = np.asarray(metrics.sharpe(windows), dtype=float)
+    return _finite_points(days, volatility), _finite_points(days, sharpe)
 
 
 def _monthly_rows(series: DailySeries) -> list[dict]:
@@ -166,7 +155,7 @@ def _risk_panel(series: DailySeries, bench: DailySeries | None) -> list[dict]:
     return [{"label": label, "value": value} for label, value in rows]
 
 
-def _measures(report: PerformanceReport) -> list[dict]:
+def _measures(report: PerformanceReport, own: PeriodComparison) -> list[dict]:
     perf = report.performance
     rows = [
         ("Time-weighted return (TWR)", perf.twr, "Chained daily; not moved by the size or timing of flows."),
@@ -175,10 +164,37 @@ def _measures(report: PerformanceReport) -> list[dict]:
         ("Money-weighted return (MWR, annual)", perf.mwr_annualized, "XIRR of the flows and values."),
         ("MWR over the period", perf.mwr_period, "The XIRR rate over the period's own length."),
         ("Simple return", perf.simple, "Gain divided by the starting value."),
+        (
+            f"{BENCHMARK_LABEL} price return",
+            own.benchmark_return,
+            own.reason or "The index from the same base close to the same end close (no dividends).",
+        ),
+        ("Excess return (TWR - S&P 500)", own.excess_return, "The TWR less the index's return over the same days."),
     ]
     return [
         {"label": label, "value": pct(value), "css": gain_class(value), "help": help_text}
         for label, value, help_text in rows
+    ]
+
+
+def _by_period(rows: list[PeriodComparison], current: str) -> list[dict]:
+    return [
+        {
+            "key": row.key,
+            "label": row.label,
+            "current": row.key == current,
+            "base": row.base_date.isoformat() if row.base_date else "",
+            "end": row.end_date.isoformat() if row.end_date else "",
+            "twr": pct(row.twr),
+            "twr_css": gain_class(row.twr),
+            "benchmark": pct(row.benchmark_return),
+            "excess": pct(row.excess_return),
+            "excess_css": gain_class(row.excess_return),
+            "twr_annualized": pct(row.twr_annualized),
+            "benchmark_annualized": pct(row.benchmark_annualized),
+            "reason": row.reason,
+        }
+        for row in rows
     ]
 
 
@@ -215,19 +231,23 @@ def _working(report: PerformanceReport) -> dict:
     }
 
 
-def performance_context(report: PerformanceReport, benchmark: Benchmark) -> dict:
-    """The page's figures, tables and SVG charts for ``report`` against ``benchmark``."""
+def performance_context(
+    report: PerformanceReport, comparison: BenchmarkComparison, *, subject: str = "Account"
+) -> dict:
+    """The page's figures, tables and SVG charts for ``report`` against ``comparison``'s benchmark
+    (``selectors_benchmark.benchmark_comparison(report, with_series=True)``); ``subject`` names the
+    measured line ("Account", "Household")."""
     perf = report.performance
     series = daily_twr(report)
-    bench = _benchmark_series(series, benchmark)
+    bench = _benchmark_series(series, comparison.benchmark)
     wealth = GROWTH_BASE * np.concatenate(([1.0], np.cumprod(1.0 + series.returns)))
-    lines = [Line("Account (TWR)", _points(series.dates.astype(dt.date), wealth), "series-0")]
+    lines = [Line(f"{subject} (TWR)", _points(series.dates.astype(dt.date), wealth), "series-0")]
     if bench is not None:
         bench_wealth = GROWTH_BASE * np.concatenate(([1.0], np.cumprod(1.0 + bench.returns)))
         lines.append(Line(BENCHMARK_LABEL, _points(bench.dates.astype(dt.date), bench_wealth), "series-1"))
     days = series.dates.astype(dt.date)
     drawdown = wealth / np.maximum.accumulate(wealth) - 1.0
-    volatility = _rolling_volatility(DailySeries(days, series.returns))
+    volatility, sharpe = _rolling(DailySeries(days, series.returns))
     return {
         "summary": {
             "base_date": perf.base_date.isoformat(),
@@ -240,9 +260,11 @@ def performance_context(report: PerformanceReport, benchmark: Benchmark) -> dict
             "gain": money(perf.gain),
             "gain_css": gain_class(perf.gain),
         },
-        "measures": _measures(report),
+        "measures": _measures(report, comparison.period),
+        "by_period": _by_period(comparison.by_period, report.period.key),
         "working": _working(report),
         "notes": list(report.notes),
+        "subject": subject,
         "has_benchmark": bench is not None,
         "benchmark_label": BENCHMARK_LABEL,
         "growth_chart": date_line_chart(
@@ -258,6 +280,12 @@ def performance_context(report: PerformanceReport, benchmark: Benchmark) -> dict
             [Line("Rolling volatility", volatility, "series-0")],
             label=f"Rolling {ROLLING_WINDOW}-day volatility (annualised)",
             format_value=lambda v: f"{v * 100:.0f} %",
+        ),
+        "sharpe_chart": date_line_chart(
+            [Line("Rolling Sharpe ratio", sharpe, "series-0")],
+            label=f"Rolling {ROLLING_WINDOW}-day Sharpe ratio (annualised, risk-free 0 %)",
+            format_value=lambda v: f"{v:.1f}",
+            baseline=0.0,
         ),
         "rolling_window": ROLLING_WINDOW,
         "months": MONTHS,

@@ -221,14 +221,7 @@ def account_attribution(account: Account, *, start: dt.date, end: dt.date) -> At
     return AttributionReport(sessions[0], sessions[-1], model.name, link(days), tuple(notes))
 
 
-def account_factor_exposures(account: Account, *, start: dt.date, end: dt.date) -> FactorReport:
-    """OLS of the account's daily returns on the factor ETFs' and the S&P 500's (module docstring)."""
-    _check_range(start, end)
-    rows = list(
-        AccountValue.objects.filter(account=account, date__gte=start, date__lte=end)
-        .order_by("date")
-        .values_list("date", Cast("total_value", FloatField()), Cast("net_external_flow", FloatField()))
-    )
+def _factor_levels(start: dt.date, end: dt.date) -> dict[str, dict[dt.date, float]]:
     levels: dict[str, dict[dt.date, float]] = defaultdict(dict)
     for symbol, day, adj in DailyBar.objects.filter(
         instrument__symbol__in=FACTORS, date__gte=start, date__lte=end
@@ -237,11 +230,22 @@ def account_factor_exposures(account: Account, *, start: dt.date, end: dt.date) 
     missing = [symbol for symbol in FACTORS if not levels[symbol]]
     if missing:
         raise FactorError("no_factor_data", f"No prices in this range for the factor(s) {', '.join(missing)}.")
-    if len(rows) < 2:
-        raise FactorError("too_few_observations", "The account has fewer than two valued days in this range.")
-    dates = [row[0] for row in rows]
-    account_returns = daily_returns(np.array([row[1] for row in rows]), np.array([row[2] for row in rows[1:]]))
-    invested = np.array([row[1] for row in rows[:-1]]) > 0
+    return levels
+
+
+def factor_exposures_of_values(dates: list[dt.date], values: np.ndarray, flows: np.ndarray) -> FactorReport:
+    """OLS of the daily returns of a value history on the factors' (module docstring).
+
+    ``values[i]`` is the closing value on ``dates[i]`` and ``flows[i]`` the external flow at that close
+    (``flows[0]`` is not used: it is inside the first value). An account's history, a household's
+    summed one, net or gross of fees (gross adds the fees to the flows) all come through here.
+    """
+    if len(dates) < 2:
+        raise FactorError("too_few_observations", "There are fewer than two valued days in this range.")
+    levels = _factor_levels(dates[0], dates[-1])
+    values = np.asarray(values, dtype=float)
+    account_returns = daily_returns(values, np.asarray(flows, dtype=float)[1:])
+    invested = values[:-1] > 0
     keep, factor_rows = [], []
     for t in range(1, len(dates)):
         before, day = dates[t - 1], dates[t]
@@ -251,6 +255,22 @@ def account_factor_exposures(account: Account, *, start: dt.date, end: dt.date) 
         factor_rows.append([levels[s][day] / levels[s][before] - 1.0 for s in FACTORS])
     regression = regress(account_returns[keep], np.array(factor_rows).reshape(len(keep), len(FACTORS)), FACTORS)
     return FactorReport(dates[0], dates[-1], regression)
+
+
+def account_factor_exposures(account: Account, *, start: dt.date, end: dt.date) -> FactorReport:
+    """OLS of the account's daily returns on the factor ETFs' and the S&P 500's (module docstring)."""
+    _check_range(start, end)
+    rows = list(
+        AccountValue.objects.filter(account=account, date__gte=start, date__lte=end)
+        .order_by("date")
+        .values_list("date", Cast("total_value", FloatField()), Cast("net_external_flow", FloatField()))
+    )
+    if len(rows) < 2:
+        _factor_levels(start, end)  # no factor data is the first thing to say
+        raise FactorError("too_few_observations", "The account has fewer than two valued days in this range.")
+    return factor_exposures_of_values(
+        [row[0] for row in rows], np.array([row[1] for row in rows]), np.array([row[2] for row in rows])
+    )
 
 
 DEFAULT_RANGE_DAYS = 365

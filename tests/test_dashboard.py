@@ -58,7 +58,7 @@ def test_advisor_dashboard_shows_book_counts_households_and_own_activity(client,
     assert stats == {"1": "Households", "3": "Clients", "0": "Accounts", "0.00": "Assets under management"}
     assert '<td class="num">3</td>' in html
     assert "household.updated" in html
-    assert nav_labels(html) == ["Dashboard", "Households", "Clients", "Accounts", "Models"]
+    assert nav_labels(html) == ["Dashboard", "Households", "Clients", "Accounts", "Models", "Orders", "Strategies"]
 
 
 def test_operator_dashboard_shows_firm_users_and_sign_in_failures(client, operator, advisor, other_firm):
@@ -86,7 +86,16 @@ def test_operator_dashboard_shows_firm_users_and_sign_in_failures(client, operat
     assert ("1", "Advisors") in stats
     assert ("1", "Compliance officers") in stats
     assert ("2", "Households") in stats
-    assert nav_labels(html) == ["Dashboard", "Households", "Clients", "Accounts", "Models", "Admin"]
+    assert nav_labels(html) == [
+        "Dashboard",
+        "Households",
+        "Clients",
+        "Accounts",
+        "Models",
+        "Orders",
+        "Strategies",
+        "Admin",
+    ]
     assert f'href="{reverse("admin:index")}"' in html
 
 
@@ -122,7 +131,16 @@ def test_compliance_dashboard_shows_firm_audit_trail_read_only(client, complianc
     assert "other.firm.user" not in html
     assert "read-only" in html
     assert reverse("portfolios:household-create") not in html
-    assert nav_labels(html) == ["Dashboard", "Households", "Clients", "Accounts", "Models"]
+    assert nav_labels(html) == [
+        "Dashboard",
+        "Households",
+        "Clients",
+        "Accounts",
+        "Models",
+        "Orders",
+        "Strategies",
+        "Restricted list",
+    ]
 
 
 def test_client_dashboard_shows_their_household_and_profile(client, client_user, advisor):

@@ -27,7 +27,7 @@ from accounts.tests.factories import (
 from valuepartner.testing.otp import login_verified
 from valuepartner.testing.scoping import object_url_names, registered, registered_public
 
-LOCAL_APPS = ("accounts", "portfolios", "marketdata", "trading", "strategies", "reporting", "compliance")
+LOCAL_APPS = ("accounts", "portfolios", "marketdata", "trading", "strategies", "reporting", "compliance", "jobs")
 
 
 def _load_registrations() -> None:

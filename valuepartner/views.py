@@ -21,6 +21,7 @@ from portfolios.selectors import (
     households_visible_to,
     recently_updated_households,
 )
+from trading.selectors import broker_circuits, open_alerts_for
 
 from .errors import error_body, is_api_request
 
@@ -86,6 +87,8 @@ def _operator_context(user) -> dict:
         "user_stats": _user_stats(user),
         "failures": recent_sign_in_failures(user, RECENT_EVENTS),
         "providers": list(provider_statuses()),
+        "trading_alerts": list(open_alerts_for(user, limit=20)),
+        "broker_circuits": list(broker_circuits()),
     }
 
 

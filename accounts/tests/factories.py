@@ -25,7 +25,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     role = Role.ADVISOR
-    is_staff = factory.LazyAttribute(lambda u: u.role == Role.OPERATOR)
+    is_staff = factory.LazyAttribute(lambda u: u.role in (Role.OPERATOR, Role.COMPLIANCE))
 
     @factory.post_generation
     def password(self, create, extracted, **kwargs):

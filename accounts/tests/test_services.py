@@ -39,13 +39,21 @@ def test_change_role_syncs_staff_and_group(advisor, operator):
     advisor.refresh_from_db()
     assert advisor.is_staff and advisor.groups.filter(name=services.OPERATORS_GROUP).exists()
 
-    services.change_role(user=advisor, role=Role.COMPLIANCE, actor=operator)
+    services.change_role(user=advisor, role=Role.ADVISOR, actor=operator)
     advisor.refresh_from_db()
 
     assert not advisor.is_staff and not advisor.groups.exists()
     event = _last_event("user.role_changed")
     assert event.actor_id == operator.pk
-    assert event.changes == {"role": ["operator", "compliance"], "is_staff": [True, False]}
+    assert event.changes == {"role": ["operator", "advisor"], "is_staff": [True, False]}
+
+
+def test_compliance_staff_enter_the_admin_without_the_operators_permissions(advisor, operator):
+    """Compliance keeps the restricted list in the admin: staff, but not in the operators' group."""
+    services.change_role(user=advisor, role=Role.COMPLIANCE, actor=operator)
+    advisor.refresh_from_db()
+
+    assert advisor.is_staff and not advisor.groups.exists()
 
 
 def test_update_user_profile_records_before_and_after(advisor, operator):

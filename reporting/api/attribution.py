@@ -1,4 +1,4 @@
-"""Attribution and factor exposures of an account over the API.
+"""Attribution and factor exposures of an account, and factor exposures of a household, over the API.
 
 The account is looked up through ``accounts_visible_to`` first (another book's account is a 404);
 a range that cannot be measured is a 400 with its own code in the standard error body.
@@ -10,14 +10,19 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portfolios.selectors import accounts_visible_to
+from portfolios.selectors import accounts_visible_to, households_visible_to
+from reporting.performance_analysis import period_values
+from reporting.selectors import household_performance
 from reporting.selectors_attribution import (
     FACTORS,
     account_attribution,
     account_factor_exposures,
     default_range,
+    factor_exposures_of_values,
 )
 from valuepartner.api.schema import error_responses
+
+from .serializers import PerformanceQuerySerializer
 
 
 class RangeQuerySerializer(serializers.Serializer):
@@ -66,8 +71,7 @@ class ExposureSerializer(serializers.Serializer):
     t_stat = serializers.FloatField()
 
 
-class FactorExposuresOutputSerializer(serializers.Serializer):
-    account = serializers.IntegerField()
+class FactorRegressionSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     observations = serializers.IntegerField(help_text="Common days of account and factor returns.")
@@ -77,6 +81,30 @@ class FactorExposuresOutputSerializer(serializers.Serializer):
     alpha_annualized = serializers.FloatField(help_text="(1 + daily alpha)^252 - 1.")
     r_squared = serializers.FloatField(allow_null=True, help_text="Null for a constant return series.")
     residual_volatility_daily = serializers.FloatField()
+
+
+class FactorExposuresOutputSerializer(FactorRegressionSerializer):
+    account = serializers.IntegerField()
+
+
+class HouseholdFactorExposuresOutputSerializer(FactorRegressionSerializer):
+    household = serializers.IntegerField()
+
+
+def _regression_body(report) -> dict:
+    regression = report.regression
+    r_squared = regression.r_squared
+    return {
+        "start": report.start,
+        "end": report.end,
+        "observations": regression.observations,
+        "exposures": [vars(exposure) for exposure in regression.exposures],
+        "alpha_daily": regression.alpha_daily,
+        "alpha_t_stat": regression.alpha_t_stat,
+        "alpha_annualized": regression.alpha_annualized,
+        "r_squared": None if r_squared != r_squared else r_squared,
+        "residual_volatility_daily": regression.residual_volatility_daily,
+    }
 
 
 def _range(request, account):
@@ -140,18 +168,29 @@ class AccountFactorExposuresView(APIView):
         account = get_object_or_404(accounts_visible_to(request.user), pk=account_pk)
         start, end = _range(request, account)
         report = account_factor_exposures(account, start=start, end=end)
-        regression = report.regression
-        r_squared = regression.r_squared
-        body = {
-            "account": account.pk,
-            "start": report.start,
-            "end": report.end,
-            "observations": regression.observations,
-            "exposures": [vars(exposure) for exposure in regression.exposures],
-            "alpha_daily": regression.alpha_daily,
-            "alpha_t_stat": regression.alpha_t_stat,
-            "alpha_annualized": regression.alpha_annualized,
-            "r_squared": None if r_squared != r_squared else r_squared,
-            "residual_volatility_daily": regression.residual_volatility_daily,
-        }
-        return Response(FactorExposuresOutputSerializer(body).data)
+        return Response(FactorExposuresOutputSerializer({"account": account.pk, **_regression_body(report)}).data)
+
+
+class HouseholdFactorExposuresView(APIView):
+    permission_classes = (permissions.IsAuthenticated,)
+
+    @extend_schema(
+        summary="Factor exposures of a household",
+        description=(
+            "The household's accounts the caller may see are summed by date (as on the household performance "
+            "page), and their daily time-weighted returns over the chosen period are regressed as for an account. "
+            "The period is chosen as for the household's performance. Error codes: `invalid`, `invalid_range`, "
+            "`empty_period`, `no_factor_data`, `too_few_observations` (under 60 days), `collinear_factors`."
+        ),
+        parameters=[PerformanceQuerySerializer],
+        responses={200: HouseholdFactorExposuresOutputSerializer, **error_responses(400, 404)},
+    )
+    def get(self, request, household_pk: int):
+        household = get_object_or_404(households_visible_to(request.user), pk=household_pk)
+        query = PerformanceQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        performance = household_performance(household, user=request.user, **query.validated_data)
+        report = factor_exposures_of_values(*period_values(performance))
+        return Response(
+            HouseholdFactorExposuresOutputSerializer({"household": household.pk, **_regression_body(report)}).data
+        )

@@ -10,9 +10,11 @@ import datetime as dt
 
 from rest_framework import serializers
 
+from reporting.benchmark import BENCHMARK_LABEL, BENCHMARK_SYMBOL, PeriodComparison
 from reporting.history import MovedEvent
 from reporting.periods import PeriodKey
 from reporting.selectors import PerformanceReport
+from reporting.selectors_benchmark import BenchmarkComparison
 
 
 class PerformanceQuerySerializer(serializers.Serializer):
@@ -106,6 +108,35 @@ class WorkingOutputSerializer(serializers.Serializer):
     notes = serializers.ListField(child=serializers.CharField())
 
 
+class BenchmarkOutputSerializer(serializers.Serializer):
+    symbol = serializers.CharField(help_text="The benchmark instrument (the S&P 500 price index).")
+    label = serializers.CharField()
+    return_ = serializers.FloatField(
+        allow_null=True, help_text="close(end) / close(base) - 1 over the period's base and end sessions."
+    )
+    annualized_return = serializers.FloatField(allow_null=True, help_text="Periods of 365 days or more only.")
+    excess_return = serializers.FloatField(allow_null=True, help_text="TWR - benchmark return (same days).")
+    note = serializers.CharField(help_text="Why the benchmark return is null (empty when it is not).")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["return"] = fields.pop("return_")
+        return fields
+
+
+class PeriodComparisonOutputSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=[key for key in PeriodKey.values if key != PeriodKey.CUSTOM])
+    label = serializers.CharField()
+    base_date = serializers.DateField(allow_null=True, help_text="Null when the period cannot be measured.")
+    end_date = serializers.DateField(allow_null=True)
+    twr = serializers.FloatField(allow_null=True)
+    twr_annualized = serializers.FloatField(allow_null=True)
+    benchmark_return = serializers.FloatField(allow_null=True)
+    benchmark_annualized_return = serializers.FloatField(allow_null=True)
+    excess_return = serializers.FloatField(allow_null=True)
+    note = serializers.CharField(help_text="Why a figure is null (before inception, no benchmark close).")
+
+
 class PerformanceOutputSerializer(serializers.Serializer):
     subject = serializers.ChoiceField(choices=["account", "household"])
     id = serializers.IntegerField()
@@ -119,6 +150,10 @@ class PerformanceOutputSerializer(serializers.Serializer):
     gain = serializers.DecimalField(**MONEY, help_text="end - start - net flows (fees added back when gross).")
     returns = ReturnsOutputSerializer()
     working = WorkingOutputSerializer()
+    benchmark = BenchmarkOutputSerializer(help_text="The S&P 500 over the same base and end sessions.")
+    by_period = PeriodComparisonOutputSerializer(
+        many=True, help_text="TWR and benchmark return of MTD, QTD, YTD, 1Y, 3Y, 5Y and ITD to the same end."
+    )
     notes = serializers.ListField(child=serializers.CharField())
 
 
@@ -138,8 +173,30 @@ def _moved_note(event: MovedEvent) -> str:
     )
 
 
-def performance_payload(subject: str, subject_id: int, report: PerformanceReport) -> dict:
+def _optional_day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _by_period(row: PeriodComparison) -> dict:
+    return {
+        "key": row.key,
+        "label": row.label,
+        "base_date": _optional_day(row.base_date),
+        "end_date": _optional_day(row.end_date),
+        "twr": row.twr,
+        "twr_annualized": row.twr_annualized,
+        "benchmark_return": row.benchmark_return,
+        "benchmark_annualized_return": row.benchmark_annualized,
+        "excess_return": row.excess_return,
+        "note": row.reason,
+    }
+
+
+def performance_payload(
+    subject: str, subject_id: int, report: PerformanceReport, comparison: BenchmarkComparison
+) -> dict:
     period, perf = report.period, report.performance
+    own = comparison.period
     working = perf.working
     return {
         "subject": subject,
@@ -207,5 +264,14 @@ def performance_payload(subject: str, subject_id: int, report: PerformanceReport
             ],
             "notes": [_moved_note(event) for event in working.moved] + list(working.notes),
         },
+        "benchmark": {
+            "symbol": BENCHMARK_SYMBOL,
+            "label": BENCHMARK_LABEL,
+            "return": own.benchmark_return,
+            "annualized_return": own.benchmark_annualized,
+            "excess_return": own.excess_return,
+            "note": own.reason,
+        },
+        "by_period": [_by_period(row) for row in comparison.by_period],
         "notes": list(report.notes),
     }

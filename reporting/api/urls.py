@@ -21,4 +21,9 @@ urlpatterns = [
         attribution.AccountFactorExposuresView.as_view(),
         name="account-factor-exposures",
     ),
+    path(
+        "households/<int:household_pk>/factor-exposures/",
+        attribution.HouseholdFactorExposuresView.as_view(),
+        name="household-factor-exposures",
+    ),
 ]

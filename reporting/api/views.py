@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from portfolios.selectors import accounts_visible_to, households_visible_to
 from reporting.selectors import account_performance, household_performance
+from reporting.selectors_benchmark import benchmark_comparison
 from valuepartner.api.schema import error_responses
 
 from .serializers import PerformanceOutputSerializer, PerformanceQuerySerializer, performance_payload
@@ -22,7 +23,9 @@ DESCRIPTION = (
     "money-weighted return (XIRR, annual and over the period) and simple return, with the sub-periods, "
     "flows and values that produce them. Periods: MTD, QTD, YTD, 1Y, 3Y, 5Y, ITD (since inception) and "
     "custom (start, end); `end` sets the as-of day of any period. Error codes: `invalid`, `no_history`, "
-    "`period_before_inception`, `empty_period`."
+    "`period_before_inception`, `empty_period`. `benchmark` compares the S&P 500 price index (SPX) over the "
+    "same base and end sessions (excess = TWR - index); `by_period` gives TWR, index and excess for every "
+    "standard period to the same end (null with a note where a period precedes inception or SPX has no close)."
 )
 
 
@@ -44,7 +47,7 @@ class AccountPerformanceView(APIView):
     def get(self, request, account_pk: int):
         account = get_object_or_404(accounts_visible_to(request.user), pk=account_pk)
         report = account_performance(account, **_query(request))
-        return Response(performance_payload("account", account.pk, report))
+        return Response(performance_payload("account", account.pk, report, benchmark_comparison(report)))
 
 
 class HouseholdPerformanceView(APIView):
@@ -59,4 +62,4 @@ class HouseholdPerformanceView(APIView):
     def get(self, request, household_pk: int):
         household = get_object_or_404(households_visible_to(request.user), pk=household_pk)
         report = household_performance(household, user=request.user, **_query(request))
-        return Response(performance_payload("household", household.pk, report))
+        return Response(performance_payload("household", household.pk, report, benchmark_comparison(report)))

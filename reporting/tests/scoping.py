@@ -58,6 +58,9 @@ def make_performance_household(advisor):
 register("api:account-performance", make_performance_account, kwarg="account_pk")
 register("api:household-performance", make_performance_household, kwarg="household_pk")
 register("reporting:account-performance", make_performance_account)
+register("reporting:household-performance", make_performance_household)
+register("reporting:account-performance-analysis", make_performance_account)
+register("reporting:household-performance-analysis", make_performance_household)
 
 
 # --- Attribution and factor exposures of an account ---
@@ -77,3 +80,15 @@ def make_factor_account(advisor):
 
 register("api:account-attribution", make_attribution_account, kwarg="account_pk")
 register("api:account-factor-exposures", make_factor_account, kwarg="account_pk")
+
+
+def make_factor_household(advisor):
+    household = make_factor_account(advisor).client.household
+    household.household_pk = household.pk
+    return household
+
+
+register("api:household-factor-exposures", make_factor_household, kwarg="household_pk")
+
+# --- Client reports (reporting.reports): pages and API ---
+from . import scoping_reports  # noqa: E402, F401 - registers on import

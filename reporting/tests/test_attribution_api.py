@@ -145,6 +145,38 @@ def test_factor_exposures_need_sixty_days(advisor):
     assert response.json()["error"]["code"] == "too_few_observations"
 
 
+def test_household_factor_exposures_match_its_only_account(advisor):
+    """A household of one account all in MTUM regresses to the account's own exposures."""
+    account = factor_account(advisor)
+    household_pk = account.client.household_id
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(advisor)}")
+    period = {"period": "custom", "start": FIRST.isoformat(), "end": LAST.isoformat()}
+
+    household = api.get(f"/api/v1/households/{household_pk}/factor-exposures/", period)
+    alone = get(advisor, account, "factor-exposures", start=FIRST.isoformat(), end=LAST.isoformat())
+
+    assert household.status_code == 200, household.json()
+    body = household.json()
+    assert body["household"] == household_pk
+    betas = {row["factor"]: row["beta"] for row in body["exposures"]}
+    assert betas == pytest.approx({row["factor"]: row["beta"] for row in alone.json()["exposures"]}, abs=1e-9)
+    assert betas["MTUM"] == pytest.approx(1.0, abs=1e-3)
+    assert body["observations"] == alone.json()["observations"]
+
+
+def test_a_household_too_young_for_factor_exposures_is_a_coded_400(advisor):
+    account = factor_account(advisor)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(advisor)}")
+    period = {"period": "custom", "start": FIRST.isoformat(), "end": dt.date(2022, 2, 1).isoformat()}
+
+    response = api.get(f"/api/v1/households/{account.client.household_id}/factor-exposures/", period)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "too_few_observations"
+
+
 def test_the_schema_validates_with_both_endpoints(tmp_path):
     """`spectacular --validate --fail-on-warn` passes and lists both routes."""
     schema = tmp_path / "schema.yaml"

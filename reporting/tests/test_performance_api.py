@@ -290,5 +290,5 @@ def test_query_count_does_not_grow_with_history(advisor, household):
         assert api.get(f"/api/v1/households/{household.pk}/performance/").status_code == 200
 
     assert counts[0] == counts[1]
-    assert counts[0] <= 5
-    assert len(household_queries) <= 6
+    assert counts[0] <= 6  # including the one query for the S&P 500 closes of the comparison
+    assert len(household_queries) <= 7

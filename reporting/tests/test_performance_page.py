@@ -3,6 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -85,7 +86,7 @@ def test_since_inception_shows_every_measure_the_working_and_charts(signed_in, a
     assert response.status_code == 200
     text = response.content.decode()
     assert f"{report.performance.twr * 100:+.2f} %" in text
-    assert text.count('<svg class="chart chart-line"') == 3
+    assert text.count('<svg class="chart chart-line"') == 4
     assert "S&amp;P 500 (SPX)" in text and 'id="no-benchmark"' not in text
     assert len(response.context["performance"]["working"]["sub_periods"]) == len(report.performance.working.sub_periods)
     assert len(report.performance.working.sub_periods) > 5
@@ -204,3 +205,51 @@ def test_query_count_does_not_grow_with_history_or_flows(signed_in, advisor):
 
     assert len(few) == len(many)
     assert len(few) <= 8
+
+
+def test_rolling_volatility_and_sharpe_are_the_metric_modules_over_each_window(advisor):
+    """The last point of each rolling chart is reporting.metrics over the last 63 daily returns."""
+    from reporting import metrics
+    from reporting.performance_page import ROLLING_WINDOW, DailySeries, _rolling
+
+    account = _account(advisor, flows_every=30)
+    series = daily_twr(account_performance(account))
+
+    volatility, sharpe = _rolling(DailySeries(series.dates.astype(dt.date), series.returns))
+
+    last = series.returns[-ROLLING_WINDOW:]
+    assert len(volatility) == len(sharpe) == series.returns.size - ROLLING_WINDOW + 1
+    assert volatility[-1] == (SESSIONS[-1], pytest.approx(metrics.annual_volatility(last), abs=1e-12))
+    assert sharpe[-1] == (SESSIONS[-1], pytest.approx(metrics.sharpe(last), abs=1e-12))
+    first = series.returns[:ROLLING_WINDOW]
+    assert sharpe[0] == (SESSIONS[ROLLING_WINDOW], pytest.approx(metrics.sharpe(first), abs=1e-12))
+
+
+def test_constant_windows_have_no_sharpe_point():
+    """Identical returns have no Sharpe ratio: those windows are left out of the chart, not drawn at inf."""
+    from reporting.performance_page import ROLLING_WINDOW, DailySeries, _rolling
+
+    days = np.array(SESSIONS[: ROLLING_WINDOW + 11], dtype="datetime64[D]")
+    returns = np.r_[np.full(ROLLING_WINDOW, 0.001), np.linspace(-0.01, 0.01, 10)]
+
+    volatility, sharpe = _rolling(DailySeries(days, returns))
+
+    assert len(volatility) == 11 and volatility[0][1] == pytest.approx(0.0, abs=1e-12)
+    assert len(sharpe) == 10  # the all-constant first window is skipped
+
+
+def test_page_shows_the_index_return_excess_and_period_table(signed_in, advisor):
+    """The measures include the S&P 500 over the same days and the excess; the table lists every period."""
+    account = _account(advisor)
+    _spx(SESSIONS)
+
+    response = page(signed_in, account, period="YTD")
+
+    text = response.content.decode()
+    labels = [m["label"] for m in response.context["performance"]["measures"]]
+    assert "S&P 500 (SPX) price return" in labels and "Excess return (TWR - S&P 500)" in labels
+    rows = response.context["performance"]["by_period"]
+    assert [row["key"] for row in rows] == ["MTD", "QTD", "YTD", "1Y", "3Y", "5Y", "ITD"]
+    assert [row["key"] for row in rows if row["current"]] == ["YTD"]
+    assert 'id="period-table"' in text and 'id="sharpe"' in text
+    assert next(row for row in rows if row["key"] == "5Y")["base"] == ""  # before inception, says why

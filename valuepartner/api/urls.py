@@ -13,6 +13,10 @@ urlpatterns = [
     path("v1/", include("marketdata.api.urls")),
     path("v1/", include("reporting.api.tax")),
     path("v1/", include("reporting.api.urls")),
+    path("v1/", include("reporting.api.reports")),
+    path("v1/", include("jobs.api.urls")),
+    path("v1/", include("strategies.api.urls")),
+    path("v1/", include("trading.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     # Last: whatever no view above claims is a JSON 404, never the HTML page of the web UI.

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "trading",
     "strategies",
     "reporting",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -131,6 +132,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(CELERY_BROKER_DIR),
         "data_folder_out": str(CELERY_BROKER_DIR),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        # Exchange tables (broadcasts to workers); kombu's default is ./control in the working directory.
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -225,6 +228,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "StrategyRunKindEnum": "strategies.models.choices.RunKind",
+        "StrategyRunStatusEnum": "strategies.models.choices.RunStatus",
+        "OrderStatusEnum": "trading.choices.OrderStatus",
+        "TransactionKindEnum": "portfolios.choices.TransactionKind",
+    },
 }
 
 # --- Market data -----------------------------------------------------------------------------
@@ -232,6 +241,41 @@ SPECTACULAR_SETTINGS = {
 ALPACA_API_KEY = env.str("ALPACA_API_KEY", default="")
 ALPACA_SECRET_KEY = env.str("ALPACA_SECRET_KEY", default="")
 ALPACA_DATA_URL = env.str("ALPACA_DATA_URL", default="")
+# Alpaca's trading API and its trade_updates stream (live accounts' orders); paper endpoints by default.
+ALPACA_TRADING_URL = env.str("ALPACA_TRADING_URL", default="https://paper-api.alpaca.markets")
+ALPACA_STREAM_URL = env.str("ALPACA_STREAM_URL", default="wss://paper-api.alpaca.markets/stream")
+ALPACA_CONNECT_TIMEOUT_SECONDS = env.float("ALPACA_CONNECT_TIMEOUT_SECONDS", default=3.05)
+ALPACA_READ_TIMEOUT_SECONDS = env.float("ALPACA_READ_TIMEOUT_SECONDS", default=10.0)
+
+# --- Paper simulator (paper accounts' broker; see trading/simulation/matching.py) ---------------
+# Adverse move on every execution (bps of the reference price), plus impact at 100 % of a bar's volume
+# scaled by the execution's share of it; the largest share of one bar's volume one order may take
+# (0 = no cap); order-to-market latency; where trade updates go; delivery attempts before an update
+# is left for operators (admin); bars met per order per run.
+SIMULATOR_SLIPPAGE_BPS = env.str("SIMULATOR_SLIPPAGE_BPS", default="5")
+SIMULATOR_IMPACT_BPS = env.str("SIMULATOR_IMPACT_BPS", default="50")
+SIMULATOR_PARTICIPATION = env.str("SIMULATOR_PARTICIPATION", default="0.10")
+SIMULATOR_LATENCY_MS = env.int("SIMULATOR_LATENCY_MS", default=50)
+SIMULATOR_TRADE_UPDATE_SINK = env.str("SIMULATOR_TRADE_UPDATE_SINK", default="trading.services.apply_trade_update")
+SIMULATOR_MAX_DELIVERY_ATTEMPTS = env.int("SIMULATOR_MAX_DELIVERY_ATTEMPTS", default=5)
+SIMULATOR_MAX_BARS_PER_RUN = env.int("SIMULATOR_MAX_BARS_PER_RUN", default=60)
+
+# Trading core: dispatch retries, broker breaker, risk defaults, expiry and reconciliation (trading/).
+TRADING_DISPATCH_ATTEMPTS = env.int("TRADING_DISPATCH_ATTEMPTS", default=4)
+TRADING_DISPATCH_BACKOFF_SECONDS = env.float("TRADING_DISPATCH_BACKOFF_SECONDS", default=0.25)
+TRADING_DISPATCH_BACKOFF_MAX_SECONDS = env.float("TRADING_DISPATCH_BACKOFF_MAX_SECONDS", default=4.0)
+TRADING_BREAKER_FAILURE_THRESHOLD = env.int("TRADING_BREAKER_FAILURE_THRESHOLD", default=5)
+TRADING_BREAKER_RESET_SECONDS = env.float("TRADING_BREAKER_RESET_SECONDS", default=30.0)
+TRADING_MARKET_BUY_BUFFER_PERCENT = env.str("TRADING_MARKET_BUY_BUFFER_PERCENT", default="2")
+TRADING_EXPIRY_GRACE_MINUTES = env.float("TRADING_EXPIRY_GRACE_MINUTES", default=15.0)
+TRADING_RECONCILE_SETTLE_SECONDS = env.float("TRADING_RECONCILE_SETTLE_SECONDS", default=60.0)
+# Firm-wide defaults below any RiskLimit row; None switches a limit off.
+TRADING_RISK_DEFAULTS = {
+    "max_order_notional": env.str("TRADING_MAX_ORDER_NOTIONAL", default="1000000"),
+    "price_band_percent": env.str("TRADING_PRICE_BAND_PERCENT", default="10"),
+    "max_position_notional": None,
+    "max_concentration_percent": None,
+}
 
 # --- Web -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -247,6 +291,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Client report PDFs: private (no URL), served only by the scoped, audited download view.
+REPORTS_ROOT = Path(env.str("REPORTS_ROOT", default=str(MEDIA_ROOT / "private" / "reports")))
 CSRF_FAILURE_VIEW = "valuepartner.errors.csrf_failure"
 
 # --- Observability ---------------------------------------------------------------------------

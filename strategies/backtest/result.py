@@ -1,0 +1,402 @@
+"""What a backtest produced, and its JSON form.
+
+Everything heavy (trade rows, closed positions, metrics) is derived once from the event log in
+``build``; ``to_dict`` only formats. Win rate = share of closed positions (entry -> exit of one symbol,
+partial trims and top-ups in between included) whose return — sale proceeds net of costs over purchase
+costs including costs, minus 1 — is positive, grouped by the volatility regime on the entry bar.
+Robustness = best minus worst regime's win rate in percentage points, over regimes with at least
+ROBUSTNESS_MIN_CLOSED closed positions. Positions still open at the end are counted apart, not scored.
+"""
+
+import datetime as dt
+import itertools
+import math
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from reporting import metrics as metric_module
+
+from .. import adaptive as adaptive_rules
+from ..breaker import STATE_NAMES
+from ..constants import REGIME_NAMES, TRADING_DAYS, UNKNOWN_NAME, regime_name
+from ..regimes import spans
+
+ROBUSTNESS_MIN_CLOSED = 5
+# How much of a run ``to_dict`` keeps: everything, or the summary a sweep member stores (see to_dict).
+DETAIL_FULL = "full"
+DETAIL_SUMMARY = "summary"
+
+
+@dataclass(frozen=True, eq=False)
+class Event:
+    """One trading bar: what was held before and after, and the trades (arrays over traded columns)."""
+
+    bar: int
+    kind: str
+    value_before: float
+    value_after: float
+    columns: np.ndarray
+    shares_before: np.ndarray
+    shares_traded: np.ndarray
+    prices: np.ndarray
+    commission: np.ndarray
+    slippage: np.ndarray
+    held: np.ndarray
+    held_shares: np.ndarray
+    info: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class ClosedPositions:
+    columns: np.ndarray
+    entry_bar: np.ndarray
+    exit_bar: np.ndarray
+    returns: np.ndarray
+    entry_regime: np.ndarray
+
+
+def _plain(value):
+    """A metric as JSON holds it: None for NaN/inf/missing dates, ISO text for dates."""
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | np.integer):
+        return int(value)
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True, eq=False)
+class BacktestResult:
+    config: object
+    panel: object
+    prepared: object
+    equity: np.ndarray
+    log: object  # strategies.backtest.tradelog.TradeLog
+    closed: ClosedPositions
+    open_positions: int
+    metrics: dict
+    turnover: dict
+    engine_seconds: float
+
+    @classmethod
+    def build(cls, prepared, *, equity, log, started: float) -> "BacktestResult":
+        """From the engine's daily equity and TradeLog (strategies.backtest.tradelog): closed positions,
+        turnover and metrics computed once from its arrays (the Events are views into them)."""
+        closed, open_count = _closed_positions(prepared, log)
+        first = int(log.bars[0]) if len(log) else len(equity) - 1
+        result = cls(
+            config=prepared.config,
+            panel=prepared.panel,
+            prepared=prepared,
+            equity=equity,
+            log=log,
+            closed=closed,
+            open_positions=open_count,
+            metrics=_metrics(prepared.panel, equity, first),
+            turnover=_turnover(log, first, len(equity)),
+            engine_seconds=0.0,
+        )
+        object.__setattr__(result, "engine_seconds", time.perf_counter() - started)
+        return result
+
+    # ---- reading ----
+    @cached_property
+    def events(self) -> list[Event]:
+        """One Event per trading bar: views into the TradeLog's arrays, made on first use (no computation)."""
+        return self.log.events(Event)
+
+    @property
+    def final_equity(self) -> float:
+        return float(self.equity[-1])
+
+    @property
+    def dates(self) -> np.ndarray:
+        return self.panel.dates
+
+    @property
+    def first_rebalance_bar(self) -> int | None:
+        return int(self.log.bars[0]) if len(self.log) else None
+
+    def weights_at(self, bar: int) -> dict[str, float]:
+        """Holdings as fractions of equity at ``bar``'s close (after its trades): those after the last
+        trading bar at or before ``bar``, read from the TradeLog's holdings rows."""
+        log = self.log
+        last = int(np.searchsorted(log.bars, bar, side="right")) - 1
+        if last < 0:
+            return {}
+        first_row, end_row = int(log.held_bounds[last]), int(log.held_bounds[last + 1])
+        held, held_shares = log.held_column[first_row:end_row], log.held_shares[first_row:end_row]
+        if not len(held):
+            return {}
+        prices = self.panel.close[bar, held]
+        values = held_shares * prices
+        total = self.equity[bar]
+        return {self.panel.symbols[c]: float(v / total) for c, v in zip(held, values, strict=True)}
+
+    def win_rate_by_regime(self) -> dict:
+        out = {}
+        codes = self.closed.entry_regime
+        wins = self.closed.returns > 0
+        for code, name in [(c, n) for c, n in enumerate(REGIME_NAMES)] + [(-1, UNKNOWN_NAME)]:
+            mask = codes == code
+            total = int(mask.sum())
+            if code == -1 and total == 0:
+                continue
+            won = int(wins[mask].sum())
+            out[name] = {"closed": total, "wins": won, "win_rate": won / total if total else None}
+        return out
+
+    def robustness(self) -> dict:
+        by_regime = self.win_rate_by_regime()
+        counted = {
+            name: row["win_rate"]
+            for name, row in by_regime.items()
+            if name != UNKNOWN_NAME and row["closed"] >= ROBUSTNESS_MIN_CLOSED
+        }
+        total = len(self.closed.returns)
+        overall = float((self.closed.returns > 0).mean()) if total else None
+        if len(counted) < 2:
+            return {
+                "spread_pp": None,
+                "best": None,
+                "worst": None,
+                "regimes_counted": sorted(counted),
+                "min_closed": ROBUSTNESS_MIN_CLOSED,
+                "overall_win_rate": overall,
+                "closed_positions": total,
+                "open_positions": self.open_positions,
+                "note": "needs at least two regimes with enough closed positions",
+            }
+        best = max(counted, key=counted.get)
+        worst = min(counted, key=counted.get)
+        return {
+            "spread_pp": 100.0 * (counted[best] - counted[worst]),
+            "best": best,
+            "worst": worst,
+            "regimes_counted": sorted(counted),
+            "min_closed": ROBUSTNESS_MIN_CLOSED,
+            "overall_win_rate": overall,
+            "closed_positions": total,
+            "open_positions": self.open_positions,
+        }
+
+    def trade_rows(self) -> list[dict]:
+        rows = []
+        symbols, dates = self.panel.symbols, self.panel.dates
+        codes = self.prepared.regimes.codes
+        slip = self.config.slippage_bps / 10_000
+        for event in self.events:
+            day = str(dates[event.bar])
+            regime = regime_name(int(codes[event.bar]))
+            for i, column in enumerate(event.columns):
+                traded = float(event.shares_traded[i])
+                side = "buy" if traded > 0 else "sell"
+                price = float(event.prices[i]) * (1 + slip if traded > 0 else 1 - slip)
+                rows.append(
+                    {
+                        "date": day,
+                        "symbol": symbols[column],
+                        "side": side,
+                        "shares": abs(traded),
+                        "price": price,
+                        "notional": abs(traded) * price,
+                        "commission": float(event.commission[i]),
+                        "slippage": float(event.slippage[i]),
+                        "reason": event.kind,
+                        "regime": regime,
+                    }
+                )
+        return rows
+
+    def closed_position_rows(self) -> list[dict]:
+        symbols, dates = self.panel.symbols, self.panel.dates
+        c = self.closed
+        return [
+            {
+                "symbol": symbols[c.columns[i]],
+                "entry": str(dates[c.entry_bar[i]]),
+                "exit": str(dates[c.exit_bar[i]]),
+                "return": float(c.returns[i]),
+                "regime": regime_name(int(c.entry_regime[i])),
+            }
+            for i in range(len(c.returns))
+        ]
+
+    def _cost_total(self, per_trade: np.ndarray) -> float:
+        """A cost summed per trading bar, then over the bars in order (the total the stored results have
+        always had, to the last bit), from the TradeLog's flat arrays without making the Events."""
+        bounds = self.log.trade_bounds.tolist()
+        return float(sum(per_trade[a:b].sum() for a, b in itertools.pairwise(bounds)))
+
+    @property
+    def trade_count(self) -> int:
+        """Trades of the run: one per (trading bar, symbol) whose shares changed — the TradeLog's rows."""
+        return len(self.log.event)
+
+    def weights_summary(self, *, history: bool = True) -> dict:
+        """The last weights, and with ``history`` the number held and the share invested after each trading bar."""
+        dates = self.panel.dates
+        counts = np.diff(self.log.held_bounds).tolist()  # symbols held after each trading bar
+        last_bar = len(dates) - 1
+        last = self.weights_at(last_bar)
+        out = {"as_of": str(dates[last_bar]), "last": dict(sorted(last.items(), key=lambda kv: -kv[1]))}
+        if history:
+            out["holdings"] = [[str(dates[e.bar]), count] for e, count in zip(self.events, counts, strict=True)]
+            out["invested"] = [
+                [
+                    str(dates[e.bar]),
+                    float(e.held_shares @ self.panel.close[e.bar, e.held] / e.value_after) if len(e.held) else 0.0,
+                ]
+                for e in self.events
+            ]
+        out["average_holdings"] = float(np.mean(counts)) if counts else 0.0
+        out["largest_last_weight"] = max(last.values()) if last else 0.0
+        return out
+
+    def to_dict(self, *, trades: bool = True, closed_positions: bool = False, summary: bool = False) -> dict:
+        """JSON-safe (no NaN: undefined metrics are null). ``trades=False`` leaves the trade list out; the
+        trade count stays. ``summary=True`` (what a sweep member stores; ``"detail": "summary"``) also
+        leaves out the per-rebalance list and the holdings/invested history of ``weights``, and has no
+        trades: everything the run and comparison pages read stays (equity curve, metrics, costs,
+        turnover, win rates, regimes, parameters in force, breaker changes, last weights), same numbers."""
+        full = not summary
+        p = self.prepared
+        dates = self.panel.dates
+        equity_curve = [
+            [day, float(v)] for day, v in zip(dates.astype(str).tolist(), self.equity.tolist(), strict=True)
+        ]
+        regime_codes = p.regimes.codes
+        breaker = p.breaker
+        out = {
+            "detail": DETAIL_FULL if full else DETAIL_SUMMARY,
+            "final_equity": self.final_equity,
+            "initial_cash": float(self.config.initial_cash),
+            "equity_curve": equity_curve,
+            "metrics": {key: _plain(value) for key, value in self.metrics.items()},
+            "trade_count": self.trade_count,
+            "trades": self.trade_rows() if trades and full else None,
+            "turnover": self.turnover["annualised"],
+            "turnover_detail": self.turnover,
+            "costs": {
+                "commission": self._cost_total(self.log.commission),
+                "slippage": self._cost_total(self.log.slippage),
+            },
+            "win_rate_by_regime": self.win_rate_by_regime(),
+            "robustness": self.robustness(),
+            "regimes": {
+                "enabled": self.config.regimes.enabled,
+                "source": p.regimes.source,
+                "spans": spans(regime_codes, dates),
+            },
+            "parameters_in_force": adaptive_rules.changes(
+                p.adaptive, regime_codes if self.config.regimes.enabled else np.full(len(dates), -1), dates
+            ),
+            "breaker": {
+                "enabled": self.config.circuit_breaker.enabled,
+                "changes": [
+                    {
+                        "date": str(dates[t]),
+                        "state": STATE_NAMES[int(breaker.state[t])],
+                        "exposure": float(breaker.exposure[t]),
+                        "why": why,
+                    }
+                    for t, why in breaker.reasons
+                ],
+            },
+            "weights": self.weights_summary(history=full),
+            "rebalances": [
+                {"date": str(dates[e.bar]), "kind": e.kind, "value": float(e.value_after), **e.info}
+                for e in self.events
+            ]
+            if full
+            else None,
+            "data": {
+                "start": str(dates[0]),
+                "end": str(dates[-1]),
+                "bars": len(dates),
+                "symbols": len(self.panel.symbols),
+                "benchmark": self.panel.benchmark_symbol,
+                "first_rebalance": str(dates[self.first_rebalance_bar]) if len(self.log) else None,
+            },
+            "notes": list(p.notes),
+            "config": self.config.to_dict(),
+            "engine_seconds": self.engine_seconds,
+        }
+        if closed_positions:
+            out["closed_positions"] = self.closed_position_rows()
+        return out
+
+
+def _closed_positions(prepared, log) -> tuple[ClosedPositions, int]:
+    """Every trade of the run (the TradeLog's flat arrays) ordered by column then bar: a buy from zero
+    shares starts a position, a sale to zero ends it; costs and proceeds are summed per position with
+    bincount."""
+    if not len(log.event):
+        empty = (np.zeros(0, dtype=np.int64) for _ in range(3))
+        return ClosedPositions(*empty, np.zeros(0), np.zeros(0, dtype=np.int8)), 0
+    column = log.column.astype(np.uint16) if len(log.column) and log.column.max() < 2**16 else log.column
+    order = np.argsort(column, kind="stable")  # the log runs bar by bar: stable keeps bars in order (radix)
+    bar = log.bars[log.event[order]]
+    column, before, delta, prices, commission = (
+        a[order] for a in (log.column, log.before, log.delta, log.price, log.commission)
+    )
+    after = before + delta
+    slip = prepared.config.slippage_bps / 10_000
+    filled = delta * prices * (1 + slip * np.sign(delta))
+    opens = before == 0
+    position = np.cumsum(opens, dtype=np.int64) - 1  # no trade precedes a column's first open (all start at 0)
+    count = int(position[-1]) + 1
+    buys = delta > 0
+    cost = np.bincount(position, weights=np.where(buys, filled + commission, 0.0), minlength=count)
+    proceeds = np.bincount(position, weights=np.where(buys, 0.0, -filled - commission), minlength=count)
+    closing = (before > 0) & (np.abs(after) <= 1e-12 * np.maximum(np.abs(before), 1))
+    entry = bar[opens]
+    closed_ids = position[closing]
+    codes = prepared.regimes.codes
+    closed = ClosedPositions(
+        columns=column[closing],
+        entry_bar=entry[closed_ids],
+        exit_bar=bar[closing],
+        returns=proceeds[closed_ids] / cost[closed_ids] - 1.0,
+        entry_regime=codes[entry[closed_ids]],
+    )
+    return closed, count - len(closed_ids)
+
+
+def _metrics(panel, equity: np.ndarray, first: int) -> dict:
+    """reporting.metrics.summary over the invested stretch: daily returns from the first rebalance on
+    (the flat warm-up would dilute volatility and Sharpe), against the benchmark's returns on those dates."""
+    if first >= len(equity) - 1:
+        return {}
+    returns = equity[first + 1 :] / equity[first:-1] - 1.0
+    dates = panel.dates[first + 1 :]
+    bench = None
+    if panel.benchmark is not None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            bench = panel.benchmark[first + 1 :] / panel.benchmark[first:-1] - 1.0
+        if not np.isfinite(bench).any():
+            bench = None
+    try:
+        return metric_module.summary(returns, bench, dates=dates)
+    except ValueError:
+        return metric_module.summary(returns, dates=dates)
+
+
+def _turnover(log, first: int, bars: int) -> dict:
+    """One-sided turnover: half the traded notional over the equity before trading, per rebalance;
+    annualised = their sum over the invested years."""
+    traded = log.traded_notional()
+    before = log.value_before
+    per_event = np.divide(traded / 2, before, out=np.zeros(len(log)), where=before > 0)
+    years = max(bars - first, 1) / TRADING_DAYS
+    return {
+        "annualised": float(per_event.sum() / years) if len(log) else 0.0,
+        "average_per_rebalance": float(per_event.mean()) if len(log) else 0.0,
+        "traded_notional": float(traded.sum()),
+        "rebalances": len(log),
+    }
