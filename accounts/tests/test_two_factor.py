@@ -349,11 +349,13 @@ class TestTwoStepSignIn:
         client.force_login(advisor)
         client.post(reverse("accounts:two_factor"), {"action": "start"})
         device = TOTPDevice.objects.get(user=advisor)
-        client.post(reverse("accounts:two_factor"), {"action": "confirm", "token": code(device)})
+        # The very code used to enrol is replayed: a fresh one would differ if a 30-second step ended between.
+        enrolment_code = code(device)
+        client.post(reverse("accounts:two_factor"), {"action": "confirm", "token": enrolment_code})
         client.post(reverse("accounts:logout"))
 
         self.password_step(client, advisor)
-        replay = client.post(reverse("accounts:two_factor_verify"), {"token": code(device)})
+        replay = client.post(reverse("accounts:two_factor_verify"), {"token": enrolment_code})
         assert replay.status_code == 200
         device.refresh_from_db()
         device.throttle_reset()
