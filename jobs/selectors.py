@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from accounts.choices import Role
-from accounts.selectors import book_advisor_ids
+from accounts.selectors import in_book
 
 from .models import Job
 
@@ -15,5 +15,5 @@ def jobs_visible_to(user) -> QuerySet[Job]:
     if user.role in (Role.OPERATOR, Role.COMPLIANCE):
         return jobs
     if user.role == Role.ADVISOR:
-        return jobs.filter(owner_id__in=book_advisor_ids(user))
+        return jobs.filter(in_book("owner_id", user))
     return jobs.filter(owner=user)

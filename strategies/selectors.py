@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.choices import Role
 from accounts.roles import Capability, has_capability
-from accounts.selectors import book_advisor_ids
+from accounts.selectors import book_advisor_ids, in_book
 
 from .models import BacktestRun, Fundamentals, FundamentalsImport, Strategy, StrategyAssignment, Sweep
 from .models.choices import RunKind, RunStatus
@@ -22,7 +22,7 @@ def strategies_visible_to(user) -> QuerySet[Strategy]:
     if user.role in (Role.OPERATOR, Role.COMPLIANCE):
         return strategies
     if user.role == Role.ADVISOR:
-        return strategies.filter(Q(owner__isnull=True) | Q(owner_id__in=book_advisor_ids(user)))
+        return strategies.filter(Q(owner__isnull=True) | in_book("owner_id", user))
     return Strategy.objects.none()
 
 

@@ -4,7 +4,7 @@ Pages, API views and consumers call these and nothing else, so an object outside
 scope is simply absent: a detail lookup on it is a 404.
 """
 
-from .accounts import accounts_visible_to, model_portfolios_visible_to
+from .accounts import account_visible_to, accounts_visible_to, model_portfolios_visible_to
 from .drift import DriftReport, DriftRow, accounts_out_of_band, drift_for, drift_reports
 from .holdings import account_summary, allocation_by_asset_class, allocation_by_sector, book_totals, holdings_for
 from .households import (
@@ -22,6 +22,7 @@ __all__ = [
     "DriftReport",
     "DriftRow",
     "account_summary",
+    "account_visible_to",
     "accounts_out_of_band",
     "accounts_visible_to",
     "allocation_by_asset_class",

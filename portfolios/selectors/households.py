@@ -3,7 +3,7 @@
 from django.db.models import Count, Q, QuerySet
 
 from accounts.choices import Role
-from accounts.selectors import book_advisor_ids
+from accounts.selectors import in_book
 
 from ..models import Client, Household
 
@@ -15,7 +15,7 @@ def households_visible_to(user) -> QuerySet[Household]:
     if user.role in (Role.OPERATOR, Role.COMPLIANCE):
         return households
     if user.role == Role.ADVISOR:
-        return households.filter(advisor_id__in=book_advisor_ids(user))
+        return households.filter(in_book("advisor_id", user))
     # A subquery, not a join: joining clients would also narrow any count annotated later.
     return households.filter(pk__in=Client.objects.filter(user=user).values("household_id"))
 
@@ -27,7 +27,7 @@ def clients_visible_to(user) -> QuerySet[Client]:
     if user.role in (Role.OPERATOR, Role.COMPLIANCE):
         return clients
     if user.role == Role.ADVISOR:
-        return clients.filter(household__advisor_id__in=book_advisor_ids(user))
+        return clients.filter(in_book("household__advisor_id", user))
     return clients.filter(user=user)
 
 

@@ -4,9 +4,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.tests.factories import AdvisorFactory, TeamFactory
+from accounts.tests.factories import (
+    AdvisorFactory,
+    ClientUserFactory,
+    ComplianceFactory,
+    OperatorFactory,
+    TeamFactory,
+)
 from portfolios import selectors
-from portfolios.tests.factories import ClientFactory, HouseholdFactory
+from portfolios.models import Account
+from portfolios.tests.factories import AccountFactory, ClientFactory, HouseholdFactory
 
 
 @pytest.fixture
@@ -90,3 +97,48 @@ def test_client_household_count_includes_every_member(client_user, households):
     [household] = selectors.households_with_counts(client_user)
 
     assert household.client_count == 2
+
+
+def test_account_predicate_agrees_with_the_scoped_queryset(firm, other_firm, advisor, other_advisor):
+    """``account_visible_to`` (judged on a loaded account, used by writes that lock it) and
+    ``accounts_visible_to`` (the query every read uses) agree for every role and every kind of account."""
+    teammate, outsider = AdvisorFactory(firm=firm), AdvisorFactory(firm=firm)
+    TeamFactory(firm=firm, shares_book=True).members.set([advisor, teammate])
+    TeamFactory(firm=firm, shares_book=False).members.set([advisor, outsider])
+    owner, joint_owner = ClientUserFactory(firm=firm), ClientUserFactory(firm=firm)
+    own_household = HouseholdFactory(advisor=advisor)
+    accounts = [
+        AccountFactory(client=ClientFactory(household=own_household, user=owner)),
+        AccountFactory(
+            client=ClientFactory(household=own_household),
+            co_owner=ClientFactory(household=own_household, user=joint_owner),
+        ),
+        AccountFactory(client=ClientFactory(household=HouseholdFactory(advisor=teammate))),
+        AccountFactory(client=ClientFactory(household=HouseholdFactory(advisor=outsider))),
+        AccountFactory(client=ClientFactory(household=HouseholdFactory(advisor=other_advisor))),
+        AccountFactory(client=ClientFactory(household=HouseholdFactory(advisor=AdvisorFactory(firm=other_firm)))),
+    ]
+    inactive = AdvisorFactory(firm=firm, is_active=False)
+    users = [
+        advisor,
+        teammate,
+        outsider,
+        other_advisor,
+        inactive,
+        OperatorFactory(firm=firm),
+        ComplianceFactory(firm=firm),
+        OperatorFactory(firm=other_firm),
+        owner,
+        joint_owner,
+        ClientUserFactory(firm=firm),
+    ]
+
+    for user in users:
+        visible = set(selectors.accounts_visible_to(user).values_list("pk", flat=True))
+        judged = {
+            account.pk
+            for account in Account.objects.select_related("client__household").filter(pk__in=[a.pk for a in accounts])
+            if selectors.account_visible_to(user, account)
+        }
+        assert judged == visible, user.username
+    assert len(set(selectors.accounts_visible_to(advisor))) == 3  # own two and the teammate's

@@ -24,7 +24,7 @@ from accounts.roles import Capability, has_capability
 from marketdata.choices import AssetClass
 from marketdata.models import Instrument
 from portfolios.models import Account
-from portfolios.selectors import accounts_visible_to
+from portfolios.selectors import account_visible_to, accounts_visible_to
 
 from ..brokers.base import BrokerError, BrokerRejected
 from ..brokers.registry import broker_name_for, broker_named
@@ -104,12 +104,12 @@ def _replay(actor, key: str, digest: str) -> Order | None:
 
 
 def _lock_account(account: Account | int, *, scope=None, require_active: bool = True) -> Account:
-    """Lock the account's row (with its household, for the firm). With ``scope`` (a user), the lock
-    query is also the scope check: an account outside it is ``not_found`` — one query, not two."""
-    accounts = Account.objects if scope is None else accounts_visible_to(scope)
+    """Lock the account's row (with its household, for the firm). With ``scope`` (a user), an account
+    outside the user's scope is ``not_found``, judged on the locked row (``account_visible_to``): the
+    lock is the only query."""
     pk = account if isinstance(account, int) else account.pk
-    locked = accounts.select_for_update(of=("self",)).select_related("client__household").filter(pk=pk).first()
-    if locked is None:
+    locked = Account.objects.select_for_update(of=("self",)).select_related("client__household").filter(pk=pk).first()
+    if locked is None or (scope is not None and not account_visible_to(scope, locked)):
         raise TradingError("not_found", "No such account.")
     if require_active:
         _require_active(locked)
