@@ -5,7 +5,7 @@ from decimal import Decimal as D
 import pytest
 
 from trading.models import OPEN_STATUSES, Order
-from trading.risk import _grouped, _open_sell_qty, commitment, open_order_totals
+from trading.risk_reads import _grouped, _open_sell_qty, commitment, open_order_totals
 from trading.tests.factories import funded_account, priced_instrument
 from trading.tests.scoping import order_in_book
 
