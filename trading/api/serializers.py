@@ -3,6 +3,8 @@ and the order with its memorandum, status history and fills."""
 
 from rest_framework import serializers
 
+from valuepartner.api.fields import BuiltOnceModelSerializer
+
 from ..choices import OrderSide, OrderType, TimeInForce
 from ..models import Fill, Order, OrderTransition
 
@@ -64,7 +66,7 @@ class FillSerializer(serializers.ModelSerializer):
         fields = ["execution_id", "qty", "price", "at", "transaction", "booking_error"]
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(BuiltOnceModelSerializer):
     symbol = serializers.CharField(source="instrument.symbol", read_only=True)
 
     class Meta:

@@ -1,3 +1,4 @@
+import copy
 from collections.abc import Callable
 
 from django.db.models import QuerySet
@@ -18,3 +19,21 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return self.scope(self.context["request"].user)
+
+
+class BuiltOnceModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer that inspects its model once per class, not once per instance.
+
+    ``ModelSerializer.get_fields`` maps every model field to a serializer field on each
+    instantiation; for a wide model answered on a hot path (an order is 36 fields) that mapping is
+    most of the serializer's cost. Here it runs on first use and later instances get fresh copies
+    (DRF fields copy by re-instantiating from their arguments), so no field instance is shared.
+    """
+
+    def get_fields(self):
+        cls = type(self)
+        built = cls.__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()
+            cls._built_fields = built
+        return copy.deepcopy(built)
