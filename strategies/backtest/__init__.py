@@ -1,7 +1,8 @@
 """The backtester: ``run_backtest(BacktestConfig.from_dict(...), panel)`` -> BacktestResult."""
 
 from .config import AdaptiveRule, BacktestConfig, BreakerSettings, HybridSettings, RegimeSettings
-from .engine import prepare, required_history, run_backtest
+from .engine import run_backtest
+from .preparation import prepare, required_history
 from .result import BacktestResult
 
 __all__ = [

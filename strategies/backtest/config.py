@@ -9,70 +9,23 @@ form (switches such as ``"regimes": false`` become ``{"enabled": false, ...defau
 
 import dataclasses
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 
 from ..errors import EngineError
 from ..factors import FACTOR_NAMES
+from .config_fields import (
+    FieldErrors,
+    read_bool,
+    read_date,
+    read_factors,
+    read_number,
+    read_section,
+    reject_unknown,
+)
 
 WEIGHTINGS = ("equal", "score", "inverse_vol")
 EXECUTIONS = ("close", "next_close")
 REGIMES = ("low", "normal", "high", "extreme")
-
-
-class _Errors(dict):
-    """Field errors collected while parsing, raised together."""
-
-    def raise_if_any(self):
-        if self:
-            first = next(iter(self.items()))
-            raise EngineError("invalid_config", f"Invalid strategy configuration: {first[0]}: {first[1]}", fields=self)
-
-
-def _number(errors, data, key, prefix, default, *, lo=None, hi=None, integer=False, lo_open=False):
-    value = data.get(key, default)
-    name = f"{prefix}{key}"
-    if value is None and default is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        errors[name] = "must be a number" if not integer else "must be a whole number"
-        return default
-    if integer and value != int(value):
-        errors[name] = "must be a whole number"
-        return default
-    if lo is not None and (value <= lo if lo_open else value < lo):
-        errors[name] = f"must be greater than {lo}" if lo_open else f"must be at least {lo}"
-        return default
-    if hi is not None and value > hi:
-        errors[name] = f"must be at most {hi}"
-        return default
-    return int(value) if integer else float(value)
-
-
-def _bool(errors, data, key, prefix, default):
-    value = data.get(key, default)
-    if not isinstance(value, bool):
-        errors[f"{prefix}{key}"] = "must be true or false"
-        return default
-    return value
-
-
-def _unknown(errors, data, allowed, prefix):
-    for key in data:
-        if key not in allowed:
-            errors[f"{prefix}{key}"] = "unknown setting"
-
-
-def _section(errors, raw, name) -> dict:
-    """A switchable section: false/true or a dict with an optional 'enabled' (true when a dict is given)."""
-    if raw is None or raw is False:
-        return {"enabled": False}
-    if raw is True:
-        return {"enabled": True}
-    if isinstance(raw, dict):
-        return {"enabled": True, **raw}
-    errors[name] = "must be true, false or an object of settings"
-    return {"enabled": False}
 
 
 @dataclass(frozen=True)
@@ -116,19 +69,21 @@ class RegimeSettings:
     @classmethod
     def from_dict(cls, raw, *, errors=None, prefix="regimes.") -> "RegimeSettings":
         own = errors is None
-        errors = _Errors() if own else errors
-        data = _section(errors, raw, prefix.rstrip("."))
-        _unknown(errors, data, {f.name for f in dataclasses.fields(cls)}, prefix)
+        errors = FieldErrors() if own else errors
+        data = read_section(errors, raw, prefix.rstrip("."))
+        reject_unknown(errors, data, {f.name for f in dataclasses.fields(cls)}, prefix)
         d = cls()
         kwargs = {
-            "enabled": _bool(errors, data, "enabled", prefix, False),
-            "window": _number(errors, data, "window", prefix, d.window, lo=2, hi=252, integer=True),
-            "history": _number(errors, data, "history", prefix, d.history, lo=20, hi=5040, integer=True),
-            "min_history": _number(errors, data, "min_history", prefix, d.min_history, lo=10, hi=5040, integer=True),
-            "low_pct": _number(errors, data, "low_pct", prefix, d.low_pct, lo=0, hi=100),
-            "high_pct": _number(errors, data, "high_pct", prefix, d.high_pct, lo=0, hi=100),
-            "extreme_pct": _number(errors, data, "extreme_pct", prefix, d.extreme_pct, lo=0, hi=100),
-            "adaptive": _bool(errors, data, "adaptive", prefix, True),
+            "enabled": read_bool(errors, data, "enabled", prefix, False),
+            "window": read_number(errors, data, "window", prefix, d.window, lo=2, hi=252, integer=True),
+            "history": read_number(errors, data, "history", prefix, d.history, lo=20, hi=5040, integer=True),
+            "min_history": read_number(
+                errors, data, "min_history", prefix, d.min_history, lo=10, hi=5040, integer=True
+            ),
+            "low_pct": read_number(errors, data, "low_pct", prefix, d.low_pct, lo=0, hi=100),
+            "high_pct": read_number(errors, data, "high_pct", prefix, d.high_pct, lo=0, hi=100),
+            "extreme_pct": read_number(errors, data, "extreme_pct", prefix, d.extreme_pct, lo=0, hi=100),
+            "adaptive": read_bool(errors, data, "adaptive", prefix, True),
             "rules": _rules(errors, data.get("rules", {}), f"{prefix}rules."),
         }
         if not kwargs["low_pct"] < kwargs["high_pct"] < kwargs["extreme_pct"]:
@@ -149,7 +104,7 @@ def _rules(errors, raw, prefix) -> dict:
     if not isinstance(raw, dict):
         errors[prefix.rstrip(".")] = "must be an object keyed by regime"
         return dict(DEFAULT_ADAPTIVE)
-    _unknown(errors, raw, set(REGIMES), prefix)
+    reject_unknown(errors, raw, set(REGIMES), prefix)
     rules = {}
     for name in REGIMES:
         given = raw.get(name, {})
@@ -158,11 +113,11 @@ def _rules(errors, raw, prefix) -> dict:
         if not isinstance(given, dict):
             errors[p.rstrip(".")] = "must be an object"
             given = {}
-        _unknown(errors, given, {"lookback_bars", "confidence_threshold", "position_size"}, p)
+        reject_unknown(errors, given, {"lookback_bars", "confidence_threshold", "position_size"}, p)
         rules[name] = AdaptiveRule(
-            _number(errors, given, "lookback_bars", p, default.lookback_bars, lo=22, hi=2520, integer=True),
-            _number(errors, given, "confidence_threshold", p, default.confidence_threshold, lo=0, hi=1),
-            _number(errors, given, "position_size", p, default.position_size, lo=0, hi=1),
+            read_number(errors, given, "lookback_bars", p, default.lookback_bars, lo=22, hi=2520, integer=True),
+            read_number(errors, given, "confidence_threshold", p, default.confidence_threshold, lo=0, hi=1),
+            read_number(errors, given, "position_size", p, default.position_size, lo=0, hi=1),
         )
     return rules
 
@@ -180,17 +135,17 @@ class HybridSettings:
     @classmethod
     def from_dict(cls, raw, *, errors=None, prefix="hybrid.") -> "HybridSettings":
         own = errors is None
-        errors = _Errors() if own else errors
-        data = _section(errors, raw, prefix.rstrip("."))
-        _unknown(errors, data, {f.name for f in dataclasses.fields(cls)}, prefix)
+        errors = FieldErrors() if own else errors
+        data = read_section(errors, raw, prefix.rstrip("."))
+        reject_unknown(errors, data, {f.name for f in dataclasses.fields(cls)}, prefix)
         d = cls()
         out = cls(
-            enabled=_bool(errors, data, "enabled", prefix, False),
-            trend_lookback=_number(
+            enabled=read_bool(errors, data, "enabled", prefix, False),
+            trend_lookback=read_number(
                 errors, data, "trend_lookback", prefix, d.trend_lookback, lo=5, hi=2520, integer=True
             ),
-            rank_weight=_number(errors, data, "rank_weight", prefix, d.rank_weight, lo=0, hi=1),
-            threshold=_number(errors, data, "threshold", prefix, d.threshold, lo=0, hi=1),
+            rank_weight=read_number(errors, data, "rank_weight", prefix, d.rank_weight, lo=0, hi=1),
+            threshold=read_number(errors, data, "threshold", prefix, d.threshold, lo=0, hi=1),
         )
         if own:
             errors.raise_if_any()
@@ -214,17 +169,19 @@ class BreakerSettings:
     @classmethod
     def from_dict(cls, raw, *, errors=None, prefix="circuit_breaker.") -> "BreakerSettings":
         own = errors is None
-        errors = _Errors() if own else errors
-        data = _section(errors, raw, prefix.rstrip("."))
-        _unknown(errors, data, {f.name for f in dataclasses.fields(cls)}, prefix)
+        errors = FieldErrors() if own else errors
+        data = read_section(errors, raw, prefix.rstrip("."))
+        reject_unknown(errors, data, {f.name for f in dataclasses.fields(cls)}, prefix)
         d = cls()
         out = cls(
-            enabled=_bool(errors, data, "enabled", prefix, False),
-            high_exposure=_number(errors, data, "high_exposure", prefix, d.high_exposure, lo=0, hi=1),
-            extreme_exposure=_number(errors, data, "extreme_exposure", prefix, d.extreme_exposure, lo=0, hi=1),
-            cooldown_bars=_number(errors, data, "cooldown_bars", prefix, d.cooldown_bars, lo=0, hi=2520, integer=True),
-            backoff_factor=_number(errors, data, "backoff_factor", prefix, d.backoff_factor, lo=1, hi=10),
-            max_cooldown_bars=_number(
+            enabled=read_bool(errors, data, "enabled", prefix, False),
+            high_exposure=read_number(errors, data, "high_exposure", prefix, d.high_exposure, lo=0, hi=1),
+            extreme_exposure=read_number(errors, data, "extreme_exposure", prefix, d.extreme_exposure, lo=0, hi=1),
+            cooldown_bars=read_number(
+                errors, data, "cooldown_bars", prefix, d.cooldown_bars, lo=0, hi=2520, integer=True
+            ),
+            backoff_factor=read_number(errors, data, "backoff_factor", prefix, d.backoff_factor, lo=1, hi=10),
+            max_cooldown_bars=read_number(
                 errors, data, "max_cooldown_bars", prefix, d.max_cooldown_bars, lo=0, hi=5040, integer=True
             ),
         )
@@ -306,15 +263,15 @@ class BacktestConfig:
     def from_dict(cls, data: dict) -> "BacktestConfig":
         if not isinstance(data, dict):
             raise EngineError("invalid_config", "The configuration must be a JSON object.")
-        errors = _Errors()
-        _unknown(errors, data, TOP_LEVEL, "")
+        errors = FieldErrors()
+        reject_unknown(errors, data, TOP_LEVEL, "")
         d = cls()
-        factors = _factors(errors, data.get("factors", d.factors))
+        factors = read_factors(errors, data.get("factors", d.factors))
         rebalance = data.get("rebalance", {})
         if not isinstance(rebalance, dict):
             errors["rebalance"] = "must be an object with every_bars and warmup_bars"
             rebalance = {}
-        _unknown(errors, rebalance, {"every_bars", "warmup_bars"}, "rebalance.")
+        reject_unknown(errors, rebalance, {"every_bars", "warmup_bars"}, "rebalance.")
         params = data.get("factor_params", {})
         if not isinstance(params, dict) or any(not isinstance(v, dict) for v in params.values()):
             errors["factor_params"] = "must be an object of factor name -> settings"
@@ -343,30 +300,30 @@ class BacktestConfig:
         config = cls(
             factors=factors,
             factor_params={k: dict(v) for k, v in params.items()},
-            sector_neutral=_bool(errors, data, "sector_neutral", "", False),
-            winsorize=_number(errors, data, "winsorize", "", d.winsorize, lo=0.5, hi=100),
-            top_n=_number(errors, data, "top_n", "", d.top_n, lo=1, hi=100_000, integer=True),
+            sector_neutral=read_bool(errors, data, "sector_neutral", "", False),
+            winsorize=read_number(errors, data, "winsorize", "", d.winsorize, lo=0.5, hi=100),
+            top_n=read_number(errors, data, "top_n", "", d.top_n, lo=1, hi=100_000, integer=True),
             weighting=weighting,
-            max_weight=_number(errors, data, "max_weight", "", None, lo=0, hi=1, lo_open=True),
-            sector_cap=_number(errors, data, "sector_cap", "", None, lo=0, hi=1, lo_open=True),
-            every_bars=_number(
+            max_weight=read_number(errors, data, "max_weight", "", None, lo=0, hi=1, lo_open=True),
+            sector_cap=read_number(errors, data, "sector_cap", "", None, lo=0, hi=1, lo_open=True),
+            every_bars=read_number(
                 errors, rebalance, "every_bars", "rebalance.", d.every_bars, lo=1, hi=2520, integer=True
             ),
-            warmup_bars=_number(
+            warmup_bars=read_number(
                 errors, rebalance, "warmup_bars", "rebalance.", d.warmup_bars, lo=0, hi=10_000, integer=True
             ),
             execution=execution,
-            fractional=_bool(errors, data, "fractional", "", True),
-            commission_bps=_number(errors, data, "commission_bps", "", d.commission_bps, lo=0, hi=1000),
-            slippage_bps=_number(errors, data, "slippage_bps", "", d.slippage_bps, lo=0, hi=1000),
-            initial_cash=_number(errors, data, "initial_cash", "", d.initial_cash, lo=0, hi=1e15, lo_open=True),
+            fractional=read_bool(errors, data, "fractional", "", True),
+            commission_bps=read_number(errors, data, "commission_bps", "", d.commission_bps, lo=0, hi=1000),
+            slippage_bps=read_number(errors, data, "slippage_bps", "", d.slippage_bps, lo=0, hi=1000),
+            initial_cash=read_number(errors, data, "initial_cash", "", d.initial_cash, lo=0, hi=1e15, lo_open=True),
             regimes=RegimeSettings.from_dict(data.get("regimes"), errors=errors),
             hybrid=HybridSettings.from_dict(data.get("hybrid"), errors=errors),
             circuit_breaker=BreakerSettings.from_dict(data.get("circuit_breaker"), errors=errors),
             benchmark=benchmark.strip().upper(),
             universe=tuple(s.strip().upper() for s in universe),
-            start=_date(errors, data, "start"),
-            end=_date(errors, data, "end"),
+            start=read_date(errors, data, "start"),
+            end=read_date(errors, data, "end"),
         )
         if config.start and config.end and config.start >= config.end:
             errors["end"] = "must be after start"
@@ -414,33 +371,3 @@ class BacktestConfig:
                 raise EngineError("invalid_config", f"Unknown setting {key!r}.", fields={key: "unknown setting"})
             node[parts[-1]] = value
         return BacktestConfig.from_dict(data)
-
-
-def _factors(errors, raw) -> dict:
-    if not isinstance(raw, dict) or not raw:
-        errors["factors"] = "must name at least one factor with its weight"
-        return {"momentum_12_1": 1.0}
-    out = {}
-    for name, weight in raw.items():
-        if name not in FACTOR_NAMES:
-            errors[f"factors.{name}"] = f"unknown factor (known: {', '.join(FACTOR_NAMES)})"
-        elif isinstance(weight, bool) or not isinstance(weight, int | float) or not math.isfinite(weight):
-            errors[f"factors.{name}"] = "weight must be a number"
-        elif weight <= 0:
-            errors[f"factors.{name}"] = "weight must be greater than 0 (remove the factor instead)"
-        else:
-            out[name] = float(weight)
-    return out or {"momentum_12_1": 1.0}
-
-
-def _date(errors, data, key) -> dt.date | None:
-    value = data.get(key)
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        errors[key] = "must be a date YYYY-MM-DD"
-        return None

@@ -17,12 +17,11 @@ from functools import cached_property
 
 import numpy as np
 
-from reporting import metrics as metric_module
-
 from .. import adaptive as adaptive_rules
 from ..breaker import STATE_NAMES
-from ..constants import REGIME_NAMES, TRADING_DAYS, UNKNOWN_NAME, regime_name
+from ..constants import REGIME_NAMES, UNKNOWN_NAME, regime_name
 from ..regimes import spans
+from .measures import ClosedPositions, closed_positions_of, invested_metrics, turnover_summary
 
 ROBUSTNESS_MIN_CLOSED = 5
 # How much of a run ``to_dict`` keeps: everything, or the summary a sweep member stores (see to_dict).
@@ -47,15 +46,6 @@ class Event:
     held: np.ndarray
     held_shares: np.ndarray
     info: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True, eq=False)
-class ClosedPositions:
-    columns: np.ndarray
-    entry_bar: np.ndarray
-    exit_bar: np.ndarray
-    returns: np.ndarray
-    entry_regime: np.ndarray
 
 
 def _plain(value):
@@ -87,7 +77,7 @@ class BacktestResult:
     def build(cls, prepared, *, equity, log, started: float) -> "BacktestResult":
         """From the engine's daily equity and TradeLog (strategies.backtest.tradelog): closed positions,
         turnover and metrics computed once from its arrays (the Events are views into them)."""
-        closed, open_count = _closed_positions(prepared, log)
+        closed, open_count = closed_positions_of(prepared, log)
         first = int(log.bars[0]) if len(log) else len(equity) - 1
         result = cls(
             config=prepared.config,
@@ -97,8 +87,8 @@ class BacktestResult:
             log=log,
             closed=closed,
             open_positions=open_count,
-            metrics=_metrics(prepared.panel, equity, first),
-            turnover=_turnover(log, first, len(equity)),
+            metrics=invested_metrics(prepared.panel, equity, first),
+            turnover=turnover_summary(log, first, len(equity)),
             engine_seconds=0.0,
         )
         object.__setattr__(result, "engine_seconds", time.perf_counter() - started)
@@ -330,73 +320,3 @@ class BacktestResult:
         if closed_positions:
             out["closed_positions"] = self.closed_position_rows()
         return out
-
-
-def _closed_positions(prepared, log) -> tuple[ClosedPositions, int]:
-    """Every trade of the run (the TradeLog's flat arrays) ordered by column then bar: a buy from zero
-    shares starts a position, a sale to zero ends it; costs and proceeds are summed per position with
-    bincount."""
-    if not len(log.event):
-        empty = (np.zeros(0, dtype=np.int64) for _ in range(3))
-        return ClosedPositions(*empty, np.zeros(0), np.zeros(0, dtype=np.int8)), 0
-    column = log.column.astype(np.uint16) if len(log.column) and log.column.max() < 2**16 else log.column
-    order = np.argsort(column, kind="stable")  # the log runs bar by bar: stable keeps bars in order (radix)
-    bar = log.bars[log.event[order]]
-    column, before, delta, prices, commission = (
-        a[order] for a in (log.column, log.before, log.delta, log.price, log.commission)
-    )
-    after = before + delta
-    slip = prepared.config.slippage_bps / 10_000
-    filled = delta * prices * (1 + slip * np.sign(delta))
-    opens = before == 0
-    position = np.cumsum(opens, dtype=np.int64) - 1  # no trade precedes a column's first open (all start at 0)
-    count = int(position[-1]) + 1
-    buys = delta > 0
-    cost = np.bincount(position, weights=np.where(buys, filled + commission, 0.0), minlength=count)
-    proceeds = np.bincount(position, weights=np.where(buys, 0.0, -filled - commission), minlength=count)
-    closing = (before > 0) & (np.abs(after) <= 1e-12 * np.maximum(np.abs(before), 1))
-    entry = bar[opens]
-    closed_ids = position[closing]
-    codes = prepared.regimes.codes
-    closed = ClosedPositions(
-        columns=column[closing],
-        entry_bar=entry[closed_ids],
-        exit_bar=bar[closing],
-        returns=proceeds[closed_ids] / cost[closed_ids] - 1.0,
-        entry_regime=codes[entry[closed_ids]],
-    )
-    return closed, count - len(closed_ids)
-
-
-def _metrics(panel, equity: np.ndarray, first: int) -> dict:
-    """reporting.metrics.summary over the invested stretch: daily returns from the first rebalance on
-    (the flat warm-up would dilute volatility and Sharpe), against the benchmark's returns on those dates."""
-    if first >= len(equity) - 1:
-        return {}
-    returns = equity[first + 1 :] / equity[first:-1] - 1.0
-    dates = panel.dates[first + 1 :]
-    bench = None
-    if panel.benchmark is not None:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            bench = panel.benchmark[first + 1 :] / panel.benchmark[first:-1] - 1.0
-        if not np.isfinite(bench).any():
-            bench = None
-    try:
-        return metric_module.summary(returns, bench, dates=dates)
-    except ValueError:
-        return metric_module.summary(returns, dates=dates)
-
-
-def _turnover(log, first: int, bars: int) -> dict:
-    """One-sided turnover: half the traded notional over the equity before trading, per rebalance;
-    annualised = their sum over the invested years."""
-    traded = log.traded_notional()
-    before = log.value_before
-    per_event = np.divide(traded / 2, before, out=np.zeros(len(log)), where=before > 0)
-    years = max(bars - first, 1) / TRADING_DAYS
-    return {
-        "annualised": float(per_event.sum() / years) if len(log) else 0.0,
-        "average_per_rebalance": float(per_event.mean()) if len(log) else 0.0,
-        "traded_notional": float(traded.sum()),
-        "rebalances": len(log),
-    }
