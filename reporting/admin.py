@@ -8,7 +8,8 @@ from django.contrib import admin, messages
 from valuepartner.errors import DomainError
 
 from .reports.models import Report, ReportSchedule
-from .reports.services import save_schedule, stop_schedule, subject_for
+from .reports.schedule_services import save_schedule, stop_schedule
+from .reports.services import subject_for
 
 
 @admin.register(Report)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .reports import services
+from .reports import schedule_services, services
 
 
 @shared_task(name="reporting.generate_report")
@@ -14,5 +14,5 @@ def generate_report(job_id: int, payload: dict) -> None:
 @shared_task(name="reporting.produce_scheduled_report")
 def produce_scheduled_report(schedule_id: int) -> int | None:
     """celery-beat runs this per schedule; a period already reported produces nothing."""
-    report = services.run_schedule(schedule_id=schedule_id)
+    report = schedule_services.run_schedule(schedule_id=schedule_id)
     return report.pk if report else None

@@ -10,7 +10,7 @@ from portfolios.models import Account
 
 from .choices import ReportFrequency
 from .models import ReportSchedule
-from .services import save_schedule
+from .schedule_services import save_schedule
 from .subjects import account_subject
 
 DEMO_ADVISOR = "demo-advisor-1"

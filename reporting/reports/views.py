@@ -18,8 +18,9 @@ from valuepartner.errors import DomainError
 
 from .choices import JOB_KIND, ReportSubject
 from .forms import GenerateReportForm, ScheduleForm
+from .schedule_services import save_schedule, stop_schedule
 from .selectors import reports_of, reports_visible_to, schedule_of
-from .services import ReportRequest, read_verified, request_report, save_schedule, stop_schedule, subject_for
+from .services import ReportRequest, read_verified, request_report, subject_for
 from .subjects import Subject
 
 

@@ -12,6 +12,7 @@ from reporting.periods import PeriodError, PeriodKey
 from reporting.reports.choices import ReportFrequency
 from reporting.reports.models import Report
 from reporting.reports.schedule_periods import last_complete_period
+from reporting.reports.schedule_services import run_schedule, save_schedule, stop_schedule
 from reporting.reports.services import (
     ReportIntegrityError,
     ReportPermissionError,
@@ -19,9 +20,6 @@ from reporting.reports.services import (
     read_verified,
     request_report,
     run_report_job,
-    run_schedule,
-    save_schedule,
-    stop_schedule,
 )
 from reporting.reports.subjects import account_subject
 
