@@ -33,7 +33,6 @@ taking more than half a core (median), the last line says the comparison is not 
 """
 
 import argparse
-import contextlib
 import datetime as dt
 import io
 import os
@@ -51,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from harness import server_env, throwaway_database  # noqa: E402
+from machine_load import machine_busy, our_cpu, wait_for_quiet  # noqa: E402
 
 TARGET_RATIO = 0.60
 BUSY_CORES = 0.5  # other work using more than this during the sweeps makes the comparison unfair
@@ -163,50 +163,6 @@ def set_consuming(app, name: str, on: bool) -> None:
         app.control.cancel_consumer(QUEUE, destination=[name], reply=True, timeout=2.0)
     if consuming(app, name) != on:
         raise SystemExit(f"{name} did not {'start' if on else 'stop'} consuming {QUEUE}")
-
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def machine_busy() -> float:
-    """CPU seconds the whole machine has spent busy (all cores), from /proc/stat."""
-    with open("/proc/stat") as stat:
-        values = [int(value) for value in stat.readline().split()[1:9]]
-    return (sum(values) - values[3] - values[4]) / TICKS  # minus idle and iowait
-
-
-def our_cpu(workers: list[subprocess.Popen], database: str) -> dict[int, float]:
-    """CPU seconds so far of each process working for this benchmark: the workers, their pool children,
-    the PostgreSQL backends connected to the benchmark database, and this process."""
-    pids = {os.getpid()}
-    for worker in workers:
-        pids.add(worker.pid)
-        with contextlib.suppress(OSError), open(f"/proc/{worker.pid}/task/{worker.pid}/children") as children:
-            pids.update(int(pid) for pid in children.read().split())
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError), open(f"/proc/{entry.name}/cmdline", "rb") as cmdline:
-                title = cmdline.read()
-                if title.startswith(b"postgres: ") and f" {database} ".encode() in title:
-                    pids.add(int(entry.name))
-    seconds = {}
-    for pid in pids:
-        with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-            seconds[pid] = (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
-    return seconds
-
-
-def wait_for_quiet(limit_cores: float, longest: float) -> float:
-    """Seconds waited (at most ``longest``) until the rest of the machine used under ``limit_cores`` over
-    half a second: the workers are idle between sweeps, so what is busy then is other people's work."""
-    started = time.monotonic()
-    while time.monotonic() - started < longest:
-        busy, window = machine_busy(), time.monotonic()
-        time.sleep(0.5)  # sampling the machine's load, not waiting for the sweep
-        if (machine_busy() - busy) / (time.monotonic() - window) < limit_cores:
-            break
-    return time.monotonic() - started
 
 
 def members_run(app, names: list[str]) -> dict[str, int]:
