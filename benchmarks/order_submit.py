@@ -11,10 +11,11 @@ instrument with a last close. Then POSTs market buys of 1 share to ``/api/v1/ord
 - 16 concurrent clients (one account each): orders/s over the burst, p50/p99, errors.
 
 The answer is the order entered (``queued``; pre-trade checks passed under the account's row lock);
-a Celery worker (threads, its own Redis database --broker-db so no other worker takes the tasks)
-dispatches each to the simulator after commit, and the simulator fills it against the last close
-and books the fill in the ledger. The script waits for that backlog to drain and prints how long it
-took and how the orders ended: every order must be filled and every request answered 201 (0 errors).
+a Celery worker (prefork, 2 processes as in docker-compose; its own Redis database --broker-db so no
+other worker takes the tasks) dispatches each to the simulator after commit, and the simulator fills
+it against the last close and books the fill in the ledger. The script waits for that backlog to
+drain and prints how long it took, the worker's rate, and how the orders ended: every order must be
+filled and every request answered 201 (0 errors).
 With --worker-after the worker starts only once the requests are done, which shows what the API
 alone sustains on the two cores (the worker's dispatch, matching and ledger booking compete for them).
 """
@@ -172,9 +173,9 @@ def worker(env: dict, log: Path) -> subprocess.Popen:
         "valuepartner",
         "worker",
         "--pool",
-        "threads",
+        "prefork",
         "--concurrency",
-        "4",
+        "2",
         "--without-heartbeat",
         "--without-gossip",
         "--without-mingle",
@@ -296,6 +297,11 @@ def main() -> None:
         "worker backlog drained after the requests in (s): "
         f"{[round(d[0], 1) for d in drains]}; orders by status at the end: {drains[-1][1]}"
     )
+    if args.worker_after:
+        per_run = 20 + args.requests + CLIENTS * args.per_client
+        rates = [per_run / d[0] for d in drains if d[0] == d[0] and d[0] > 0]
+        if rates:
+            print(f"worker alone (dispatch, simulator fill, ledger booking): {statistics.median(rates):.0f} orders/s")
     print(f"rounds one-at-a-time (p50, p99): {[(round(a, 1), round(b, 1)) for a, b in single]}")
     print(f"rounds concurrent (orders/s, p50, p99): {[(round(a), round(b, 1), round(c, 1)) for a, b, c in burst]}")
 

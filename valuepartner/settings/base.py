@@ -144,6 +144,12 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes every connection, and under prefork the whole psycopg pool, around each
+# task unless "reused": the pool is then rebuilt per task (a new server connection each time) and
+# other threads of the worker (the order broadcaster) find it closed. With this the pool lives as
+# long as the worker process (recycled after a million tasks); each task hands its connection back
+# to it instead (valuepartner.celery).
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_TIMEZONE = "UTC"
 # Our JSON logging (request ids, redaction) applies to the worker too.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
