@@ -186,6 +186,20 @@ def worker(env: dict, log: Path) -> subprocess.Popen:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors)
 
 
+def stop(celery: subprocess.Popen) -> None:
+    """Warm shutdown (the worker finishes what it holds), timed: a worker that hangs is a finding."""
+    began = time.perf_counter()
+    celery.terminate()
+    try:
+        celery.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        celery.kill()
+        celery.wait()
+        print("worker did not stop within 60 s of SIGTERM; killed")
+        return
+    print(f"worker stopped {time.perf_counter() - began:.1f} s after SIGTERM")
+
+
 @contextlib.contextmanager
 def server(env: dict, *, workers: int, log: Path):
     """The harness's gunicorn (2 sync workers) by default; ``workers`` sync workers otherwise."""
@@ -261,13 +275,11 @@ def main() -> None:
                     celery = worker(env, log)
                 drains.append(drain(submitted, timeout=180))
                 if args.worker_after:
-                    celery.terminate()
-                    celery.wait(timeout=20)
+                    stop(celery)
                     celery = None
         finally:
             if celery is not None:
-                celery.terminate()
-                celery.wait(timeout=20)
+                stop(celery)
     finally:
         from django.db import connections
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from valuepartner.charts import Frame, _nice_ticks, downsample
+from valuepartner.charts import Frame, downsample, nice_ticks
 
 # Points per line: a 720-unit-wide chart shows no more detail than this, and the page stays small.
 MAX_POINTS = 360
@@ -62,7 +62,7 @@ def date_line_chart(
         return frame.top + plot_h * (1 - (value - low) / (high - low))
 
     parts = []
-    for tick in _nice_ticks(low, high):
+    for tick in nice_ticks(low, high):
         ty = y(tick)
         parts.append(
             f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{ty:.1f}" y2="{ty:.1f}" class="chart-grid"/>'

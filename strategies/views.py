@@ -37,7 +37,7 @@ from .views_results import paper_results, run_charts
 RECENT_RUNS = 20
 
 
-def _require(user, capability: Capability) -> None:
+def require_capability(user, capability: Capability) -> None:
     if not has_capability(user, capability):
         raise PermissionDenied("Your role cannot do this.")
 
@@ -45,7 +45,7 @@ def _require(user, capability: Capability) -> None:
 @login_required
 @require_GET
 def strategy_list(request):
-    _require(request.user, Capability.VIEW_BOOK)
+    require_capability(request.user, Capability.VIEW_BOOK)
     strategies = strategies_visible_to(request.user)
     return render(
         request,
@@ -78,7 +78,7 @@ def _editor(request, strategy: Strategy | None = None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def strategy_create(request):
-    _require(request.user, Capability.MANAGE_BOOK)
+    require_capability(request.user, Capability.MANAGE_BOOK)
     return _editor(request)
 
 
@@ -121,7 +121,7 @@ def strategy_detail(request, pk: int):
 def strategy_accounts(request, pk: int):
     """Accounts following the strategy; assign another one."""
     strategy = get_object_or_404(strategies_visible_to(request.user), pk=pk)
-    _require(request.user, Capability.MANAGE_BOOK)
+    require_capability(request.user, Capability.MANAGE_BOOK)
     accounts = accounts_visible_to(request.user).filter(is_active=True).exclude(strategy_assignment__strategy=strategy)
     form = AssignForm(request.POST if request.method == "POST" else None, accounts=accounts)
     if request.method == "POST" and form.is_valid():
@@ -146,7 +146,7 @@ def assignment_remove(request, pk: int):
         ).select_related("strategy", "account"),
         pk=pk,
     )
-    _require(request.user, Capability.MANAGE_BOOK)
+    require_capability(request.user, Capability.MANAGE_BOOK)
     if request.method == "GET":
         return render(
             request,
@@ -167,7 +167,7 @@ def assignment_remove(request, pk: int):
 def strategy_targets(request, pk: int):
     """GET asks for confirmation; POST computes today's targets and proposes rebalances to the accounts."""
     strategy = get_object_or_404(strategies_visible_to(request.user), pk=pk)
-    _require(request.user, Capability.MANAGE_BOOK)
+    require_capability(request.user, Capability.MANAGE_BOOK)
     if request.method == "GET":
         context = {"strategy": strategy, "action": "targets", "assignments": assignments_of(request.user, strategy)}
         return render(request, "strategies/confirm.html", context)

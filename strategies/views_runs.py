@@ -13,7 +13,7 @@ from .models.choices import RunStatus
 from .selectors import runs_visible_to, strategies_visible_to, sweep_runs, sweeps_visible_to
 from .services.runs import PriceFile, start_backtest, start_walk_forward
 from .services.sweeps import start_sweep
-from .views import _require
+from .views import require_capability
 from .views_results import run_charts
 
 MAX_COMPARED = 6
@@ -21,7 +21,7 @@ MAX_COMPARED = 6
 
 def _start_page(request, pk: int, form_class, start, template: str):
     strategy = get_object_or_404(strategies_visible_to(request.user), pk=pk)
-    _require(request.user, Capability.MANAGE_BOOK)
+    require_capability(request.user, Capability.MANAGE_BOOK)
     form = form_class(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -24,7 +24,7 @@ from reporting import metrics as metric_module
 
 from . import regimes
 from .backtest import BacktestConfig, run_backtest
-from .backtest.result import ROBUSTNESS_MIN_CLOSED, _plain
+from .backtest.result import ROBUSTNESS_MIN_CLOSED, json_metric
 from .constants import REGIME_NAMES, regime_name
 from .errors import EngineError
 from .panel import PriceDataError, PricePanel
@@ -108,7 +108,7 @@ class WalkForwardResult:
                 [d, float(v)]
                 for d, v in zip(self.stitched_dates.astype(str).tolist(), self.stitched_equity.tolist(), strict=True)
             ],
-            "metrics": {k: _plain(v) for k, v in self.metrics.items()},
+            "metrics": {k: json_metric(v) for k, v in self.metrics.items()},
             "windows": self.windows,
             "win_rate_by_regime": self.win_rate_by_regime(),
             "robustness": self.robustness(),
@@ -216,7 +216,7 @@ def run_walk_forward(
                 "train_score": None if not math.isfinite(scores[best]) else scores[best],
                 "train_scores": [None if not math.isfinite(s) else s for s in scores],
                 "test_return": float(curve[-1] - 1.0),
-                "test_sharpe": _plain(result.metrics.get("sharpe")),
+                "test_sharpe": json_metric(result.metrics.get("sharpe")),
                 "test_regime_at_start": regime_name(int(codes[test_start])),
             }
         )

@@ -40,7 +40,7 @@ def downsample(points: Sequence, limit: int) -> list:
     return kept
 
 
-def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     if high <= low:
         return [low]
     raw = (high - low) / count
@@ -97,7 +97,7 @@ def line_chart(
     bottom = frame.top + plot_h
     area = f"{line} L{x(len(values) - 1):.1f},{bottom} L{x(0):.1f},{bottom} Z"
     grid = []
-    for tick in _nice_ticks(low, high):
+    for tick in nice_ticks(low, high):
         ty = y(tick)
         grid.append(
             f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{ty:.1f}" y2="{ty:.1f}" class="chart-grid"/>'

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect, String, Wedge
 from reportlab.lib import colors
 
-from valuepartner.charts import PALETTE, _nice_ticks, downsample
+from valuepartner.charts import PALETTE, downsample, nice_ticks
 
 from .book import Slice
 from .content import ChartLine
@@ -68,7 +68,7 @@ def line_chart(
         return bottom + plot_h * (value - low) / (high - low)
 
     drawing = Drawing(width, height)
-    for tick in _nice_ticks(low, high):
+    for tick in nice_ticks(low, high):
         ty = y(tick)
         drawing.add(Line(left, ty, width - right, ty, strokeColor=GRID_COLOR, strokeWidth=0.5))
         drawing.add(

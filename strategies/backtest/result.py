@@ -48,7 +48,7 @@ class Event:
     info: dict = field(default_factory=dict)
 
 
-def _plain(value):
+def json_metric(value):
     """A metric as JSON holds it: None for NaN/inf/missing dates, ISO text for dates."""
     if value is None:
         return None
@@ -267,7 +267,7 @@ class BacktestResult:
             "final_equity": self.final_equity,
             "initial_cash": float(self.config.initial_cash),
             "equity_curve": equity_curve,
-            "metrics": {key: _plain(value) for key, value in self.metrics.items()},
+            "metrics": {key: json_metric(value) for key, value in self.metrics.items()},
             "trade_count": self.trade_count,
             "trades": self.trade_rows() if trades and full else None,
             "turnover": self.turnover["annualised"],

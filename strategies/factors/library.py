@@ -4,7 +4,7 @@ import numpy as np
 
 from ..constants import MONTH_BARS, TRADING_DAYS
 from ..errors import EngineError
-from .zscore import _row_z
+from .zscore import row_zscores
 
 FACTOR_NAMES = ("momentum_12_1", "low_volatility", "value", "quality", "size")
 
@@ -89,7 +89,7 @@ def _fundamental_mean(fundamentals: dict, fields, rows, signs=None) -> np.ndarra
     for name in present:
         values = fundamentals[name][rows]
         sign = (signs or {}).get(name, 1.0)
-        parts.append(_row_z(sign * values))
+        parts.append(row_zscores(sign * values))
     return np.mean(parts, axis=0)
 
 

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 
 
-def _row_z(raw: np.ndarray) -> np.ndarray:
+def row_zscores(raw: np.ndarray) -> np.ndarray:
     """z = (x - row mean) / row sample std over the finite values; 0 where a row has fewer than 2 or no spread."""
     if raw.size and np.isfinite(raw).all():
         mean = raw.mean(axis=1, keepdims=True)
@@ -39,10 +39,10 @@ def zscore(raw, *, winsorize: float | None = 3.0, sectors=None) -> np.ndarray:
 
 
 def _winsorised(raw: np.ndarray, winsorize: float | None) -> np.ndarray:
-    z = _row_z(raw)
+    z = row_zscores(raw)
     if winsorize is None:
         return z
-    return _row_z(np.clip(z, -winsorize, winsorize))
+    return row_zscores(np.clip(z, -winsorize, winsorize))
 
 
 def composite(scores: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:

@@ -54,7 +54,7 @@ def require_run_rights(actor, strategy: Strategy) -> None:
         raise StrategiesError("inactive_strategy", "This strategy is inactive; activate it to run it.")
 
 
-def _check_range(start: dt.date | None, end: dt.date | None) -> None:
+def check_date_range(start: dt.date | None, end: dt.date | None) -> None:
     if start and end and start >= end:
         raise field_error("invalid_range", "end", "The end must be after the start.")
 
@@ -131,7 +131,7 @@ def start_backtest(
     from ..tasks import run_backtest_task
 
     require_run_rights(actor, strategy)
-    _check_range(start, end)
+    check_date_range(start, end)
     config = engine_config(with_range(config_for(strategy), start, end))
     if prices is not None:
         check_price_file(prices, config)
@@ -200,7 +200,7 @@ def start_walk_forward(
     from ..tasks import run_backtest_task
 
     require_run_rights(actor, strategy)
-    _check_range(start, end)
+    check_date_range(start, end)
     grid = clean_grid(grid)
     for field, value in (("train_bars", train_bars), ("test_bars", test_bars)):
         if not isinstance(value, int) or not 21 <= value <= MAX_TRAIN_BARS:

@@ -23,7 +23,7 @@ from ..models import BacktestRun, Strategy, Sweep
 from ..models.choices import FINISHED_RUN_STATUSES, RunKind, RunStatus
 from .config import config_for, engine_config, with_overrides, with_range
 from .errors import field_error
-from .runs import _check_range, clean_grid, require_run_rights
+from .runs import check_date_range, clean_grid, require_run_rights
 
 RANKINGS = {
     "sharpe": ("sharpe", True),
@@ -54,7 +54,7 @@ def start_sweep(
     from ..tasks import start_sweep_task
 
     require_run_rights(actor, strategy)
-    _check_range(start, end)
+    check_date_range(start, end)
     if rank_by not in RANKINGS:
         raise field_error("invalid", "rank_by", f"Rank by one of: {', '.join(RANKINGS)}.")
     grid = clean_grid(grid)
