@@ -9,7 +9,7 @@ from jobs.runner import JobOutcome, run_job
 def run_backtest_task(run_id: int) -> None:
     """Run a queued backtest or walk-forward under its job (idempotent: a finished run is left alone)."""
     from .models import BacktestRun
-    from .services.runs import execute_run, run_url
+    from .services.run_execution import execute_run, run_url
 
     run = BacktestRun.objects.only("job_id").get(pk=run_id)
 

@@ -16,7 +16,7 @@ from valuepartner.errors import DomainError
 
 from .forms import CancelForm, ReplaceForm
 from .services import cancel_order, replace_order
-from .services.orders import REPLACEABLE
+from .services.order_changes import REPLACEABLE
 from .state_machine import TERMINAL
 from .views_selectors import can_trade
 from .views_selectors import order_detail as order_detail_queryset

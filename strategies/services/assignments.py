@@ -27,7 +27,7 @@ from ..models import Strategy, StrategyAssignment, TargetSnapshot
 from ..selectors import strategies_visible_to
 from .config import config_for, engine_config, with_range
 from .errors import StrategiesError, field_error
-from .runs import engine_call
+from .run_execution import engine_call
 
 WEIGHT_STEP = Decimal("0.000001")
 ONE = Decimal("1")

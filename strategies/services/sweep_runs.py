@@ -14,7 +14,7 @@ from valuepartner.errors import DomainError
 from ..models import BacktestRun, Sweep
 from ..models.choices import FINISHED_RUN_STATUSES
 from .config import engine_config
-from .runs import compute, load_prices, mark_failed, mark_running, store_result
+from .run_execution import compute, load_prices, mark_failed, mark_running, store_result
 from .sweeps import finish_sweep_if_done
 
 # (sweep id, universe, start, end, benchmark) -> panel, for the last sweep this process worked on.

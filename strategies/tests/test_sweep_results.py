@@ -12,7 +12,8 @@ from strategies.backtest import engine, run_backtest
 from strategies.backtest.tradelog import TradeLog
 from strategies.models import BacktestRun, Sweep
 from strategies.models.choices import RunStatus
-from strategies.services.runs import regime_spans, start_backtest
+from strategies.services.run_execution import regime_spans
+from strategies.services.runs import start_backtest
 from strategies.services.sweeps import finish_sweep_if_done, start_sweep
 
 from .support import make_strategy

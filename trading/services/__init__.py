@@ -3,7 +3,8 @@
 from .alerts import raise_alert, resolve_alert
 from .controls import set_kill_switch
 from .dispatch import dispatch_order
-from .orders import BrokerUnavailableError, cancel_order, replace_order, resolve_instrument, submit_order
+from .order_changes import cancel_order, replace_order
+from .orders import BrokerUnavailableError, resolve_instrument, submit_order
 from .proposals import approve_proposal, reject_proposal
 from .updates import apply_trade_update
 
