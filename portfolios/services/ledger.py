@@ -12,7 +12,9 @@ sort after what is already recorded that day.
 
 Locks. The account row first, then the instrument's position and open lots by primary key, all
 in one ``transaction.atomic``, so concurrent writers to one account queue and cannot oversell or
-overdraw; writers to different accounts never wait on each other.
+overdraw; writers to different accounts never wait on each other. An opening (a buy or a transfer
+in) relieves no lot, so it locks and reads the position alone and adds its new lot to it: its cost
+does not grow with the number of lots the account already holds.
 """
 
 import datetime as dt
@@ -28,6 +30,7 @@ from ..errors import PortfoliosError
 from ..ledger.apply import (
     CASH_CREDIT_KINDS,
     CASH_DEBIT_KINDS,
+    OPENING_KINDS,
     RELIEVING_KINDS,
     LedgerState,
     apply_transaction,
@@ -182,7 +185,11 @@ def _record(*, account: Account, actor, **values) -> Transaction:
     _check_not_duplicate(account, clean.external_id)
     _check_order(account, clean)
 
-    lots = _lock_holding(account, clean.instrument) if clean.instrument is not None else {}
+    lots, position = {}, None
+    if clean.kind in OPENING_KINDS:
+        position = _lock_position(account, clean.instrument)
+    elif clean.instrument is not None:
+        lots = _lock_holding(account, clean.instrument)
     state = LedgerState.of(cash=account.cash, lots=[_state_of(lot) for lot in lots.values()])
     if clean.kind == TransactionKind.SPLIT and not any(lot.is_open for lot in state.lots.values()):
         raise PortfoliosError(
@@ -222,7 +229,9 @@ def _record(*, account: Account, actor, **values) -> Transaction:
             fields={"quantity" if clean.kind == TransactionKind.BUY else "amount": ["Not enough cash in the account."]},
         )
     _save_lots(account, tx, state, lots, opened, reliefs)
-    if clean.instrument is not None and clean.kind not in CASH_CREDIT_KINDS | CASH_DEBIT_KINDS:
+    if clean.kind in OPENING_KINDS:
+        _add_to_position(account, clean.instrument, position, opened)
+    elif clean.instrument is not None and clean.kind not in CASH_CREDIT_KINDS | CASH_DEBIT_KINDS:
         _save_position(account, clean.instrument, state)
     if tx.amount:
         account.cash = state.cash
@@ -274,9 +283,13 @@ def _check_order(account: Account, clean: CleanTransaction) -> None:
         raise PortfoliosError("insufficient_cash", message, fields={"amount": [message]})
 
 
+def _lock_position(account: Account, instrument) -> Position | None:
+    return Position.objects.select_for_update().filter(account=account, instrument=instrument).first()
+
+
 def _lock_holding(account: Account, instrument) -> dict[int, Lot]:
     """Lock the position, then the open lots, of one instrument in pk order; return the lots by pk."""
-    list(Position.objects.select_for_update().filter(account=account, instrument=instrument).order_by("pk"))
+    _lock_position(account, instrument)
     open_lots = Lot.objects.select_for_update().filter(account=account, instrument=instrument, remaining_quantity__gt=0)
     return {lot.pk: lot for lot in open_lots.order_by("pk")}
 
@@ -326,6 +339,18 @@ def _save_lots(account, tx, state: LedgerState, lots: dict[int, Lot], opened, re
         )
         for relief in reliefs
     )
+
+
+def _add_to_position(account: Account, instrument, position: Position | None, opened: LotState) -> None:
+    """The position (the sum of the open lots) with the lot an opening just added."""
+    if position is None:
+        Position.objects.create(
+            account=account, instrument=instrument, quantity=opened.quantity, cost_basis=opened.cost_basis
+        )
+        return
+    position.quantity += opened.quantity
+    position.cost_basis += opened.cost_basis
+    position.save(update_fields=["quantity", "cost_basis", "updated_at"])
 
 
 def _save_position(account: Account, instrument, state: LedgerState) -> None:
