@@ -10,7 +10,7 @@ or dividend (adding cash earlier never invalidates what followed) or a withdrawa
 leaves cash non-negative at every later point of the replay. Same-day entries are fine: they
 sort after what is already recorded that day.
 
-Locks. The account row first, then the instrument's position and open lots by primary key, all
+Locks (``ledger_holdings``). The account row first, then the instrument's position and open lots by primary key, all
 in one ``transaction.atomic``, so concurrent writers to one account queue and cannot oversell or
 overdraw; writers to different accounts never wait on each other. An opening (a buy or a transfer
 in) relieves no lot, so it locks and reads the position alone and adds its new lot to it: its cost
@@ -36,9 +36,11 @@ from ..ledger.apply import (
     apply_transaction,
     cash_effect,
 )
-from ..ledger.lots import LotState, ReliefError
-from ..models import Account, Lot, LotRelief, Position, Transaction
+from ..ledger.lots import ReliefError
+from ..models import Account, Transaction
 from ..money import ZERO
+from ..selectors import account_visible_to
+from .ledger_holdings import add_to_position, lock_holding, lock_position, save_lots, save_position, state_of
 from .ledger_inputs import CleanTransaction, clean_transaction
 
 ROW_KEYS = frozenset(
@@ -166,8 +168,12 @@ def _require_manage(actor) -> None:
         raise PortfoliosError("forbidden", "Your role cannot record transactions.")
 
 
-def _lock_account(account: Account) -> Account:
+def _lock_account(account: Account, *, scope=None) -> Account:
+    """Lock the account's row; with ``scope`` (a user) an account outside it is ``not_found``, judged on
+    the locked row (before anything else is said about it), so the scope check costs no query."""
     locked = Account.objects.select_for_update(of=("self",)).select_related("client__household").get(pk=account.pk)
+    if scope is not None and not account_visible_to(scope, locked):
+        raise PortfoliosError("not_found", "No such account.")
     if not locked.is_active:
         raise PortfoliosError("inactive_account", "This account is closed.")
     return locked
@@ -175,22 +181,17 @@ def _lock_account(account: Account) -> Account:
 
 def _record(*, account: Account, actor, **values) -> Transaction:
     _require_manage(actor)
-    if actor is not None:
-        from ..selectors import accounts_visible_to
-
-        if not accounts_visible_to(actor).filter(pk=account.pk).exists():
-            raise PortfoliosError("not_found", "No such account.")
+    account = _lock_account(account, scope=actor)
     clean = clean_transaction(**values)
-    account = _lock_account(account)
     _check_not_duplicate(account, clean.external_id)
     _check_order(account, clean)
 
     lots, position = {}, None
     if clean.kind in OPENING_KINDS:
-        position = _lock_position(account, clean.instrument)
+        position = lock_position(account, clean.instrument)
     elif clean.instrument is not None:
-        lots = _lock_holding(account, clean.instrument)
-    state = LedgerState.of(cash=account.cash, lots=[_state_of(lot) for lot in lots.values()])
+        lots = lock_holding(account, clean.instrument)
+    state = LedgerState.of(cash=account.cash, lots=[state_of(lot) for lot in lots.values()])
     if clean.kind == TransactionKind.SPLIT and not any(lot.is_open for lot in state.lots.values()):
         raise PortfoliosError(
             "no_position", "There are no shares to split.", fields={"instrument": ["The account holds none."]}
@@ -228,11 +229,11 @@ def _record(*, account: Account, actor, **values) -> Transaction:
             f"The account has {account.cash} in cash; this needs {-tx.amount}.",
             fields={"quantity" if clean.kind == TransactionKind.BUY else "amount": ["Not enough cash in the account."]},
         )
-    _save_lots(account, tx, state, lots, opened, reliefs)
+    save_lots(account, tx, state, lots, opened, reliefs)
     if clean.kind in OPENING_KINDS:
-        _add_to_position(account, clean.instrument, position, opened)
+        add_to_position(account, clean.instrument, position, opened)
     elif clean.instrument is not None and clean.kind not in CASH_CREDIT_KINDS | CASH_DEBIT_KINDS:
-        _save_position(account, clean.instrument, state)
+        save_position(account, clean.instrument, state)
     if tx.amount:
         account.cash = state.cash
         account.save(update_fields=["cash", "updated_at"])
@@ -281,91 +282,6 @@ def _check_order(account: Account, clean: CleanTransaction) -> None:
     if lowest < clean.amount:
         message = f"Dated {clean.trade_date}, this would overdraw the account at a later date."
         raise PortfoliosError("insufficient_cash", message, fields={"amount": [message]})
-
-
-def _lock_position(account: Account, instrument) -> Position | None:
-    return Position.objects.select_for_update().filter(account=account, instrument=instrument).first()
-
-
-def _lock_holding(account: Account, instrument) -> dict[int, Lot]:
-    """Lock the position, then the open lots, of one instrument in pk order; return the lots by pk."""
-    _lock_position(account, instrument)
-    open_lots = Lot.objects.select_for_update().filter(account=account, instrument=instrument, remaining_quantity__gt=0)
-    return {lot.pk: lot for lot in open_lots.order_by("pk")}
-
-
-def _state_of(lot: Lot) -> LotState:
-    return LotState(
-        opened_by=lot.opening_transaction_id,
-        instrument_id=lot.instrument_id,
-        acquired_on=lot.acquired_on,
-        quantity=lot.quantity,
-        remaining_quantity=lot.remaining_quantity,
-        cost_basis=lot.cost_basis,
-        pk=lot.pk,
-    )
-
-
-def _save_lots(account, tx, state: LedgerState, lots: dict[int, Lot], opened, reliefs) -> None:
-    if opened is not None:
-        lot = Lot.objects.create(
-            account=account,
-            instrument_id=opened.instrument_id,
-            opening_transaction=tx,
-            acquired_on=opened.acquired_on,
-            quantity=opened.quantity,
-            remaining_quantity=opened.remaining_quantity,
-            cost_basis=opened.cost_basis,
-        )
-        opened.pk = lot.pk
-    for lot_state in state.lots.values():
-        if lot_state is opened or not lot_state.changed:
-            continue
-        lot = lots[lot_state.pk]
-        lot.quantity = lot_state.quantity
-        lot.remaining_quantity = lot_state.remaining_quantity
-        lot.cost_basis = lot_state.cost_basis
-        lot.save(update_fields=["quantity", "remaining_quantity", "cost_basis"])
-    LotRelief.objects.bulk_create(
-        LotRelief(
-            lot_id=relief.lot.pk,
-            transaction=tx,
-            quantity=relief.quantity,
-            proceeds=relief.proceeds,
-            cost_basis=relief.cost_basis,
-            realized_gain=relief.realized_gain,
-            closed_on=relief.closed_on,
-            term=relief.term,
-        )
-        for relief in reliefs
-    )
-
-
-def _add_to_position(account: Account, instrument, position: Position | None, opened: LotState) -> None:
-    """The position (the sum of the open lots) with the lot an opening just added."""
-    if position is None:
-        Position.objects.create(
-            account=account, instrument=instrument, quantity=opened.quantity, cost_basis=opened.cost_basis
-        )
-        return
-    position.quantity += opened.quantity
-    position.cost_basis += opened.cost_basis
-    position.save(update_fields=["quantity", "cost_basis", "updated_at"])
-
-
-def _save_position(account: Account, instrument, state: LedgerState) -> None:
-    quantity, cost = state.positions().get(instrument.pk, (ZERO, ZERO))
-    position = Position.objects.filter(account=account, instrument=instrument).first()
-    if quantity == 0:
-        # A position is the sum of open lots: with none left it no longer exists.
-        if position is not None:
-            position.delete()
-        return
-    if position is None:
-        Position.objects.create(account=account, instrument=instrument, quantity=quantity, cost_basis=cost)
-        return
-    position.quantity, position.cost_basis = quantity, cost
-    position.save(update_fields=["quantity", "cost_basis", "updated_at"])
 
 
 def _audit_numbers(tx: Transaction, account: Account, reliefs) -> dict:

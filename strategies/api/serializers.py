@@ -3,6 +3,7 @@ from rest_framework import serializers
 from ..models import BacktestRun, Strategy
 from ..models.choices import RebalanceFrequency, Weighting
 from ..services.config import FACTORS
+from ..services.strategies import STRATEGY_FIELDS
 
 
 class StrategySerializer(serializers.ModelSerializer):
@@ -10,37 +11,8 @@ class StrategySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Strategy
-        fields = [
-            "id",
-            "name",
-            "description",
-            "owner",
-            "shared",
-            "universe",
-            "benchmark_symbol",
-            "factors",
-            "sector_neutral",
-            "top_n",
-            "weighting",
-            "max_weight",
-            "sector_cap",
-            "rebalance_every",
-            "warmup_bars",
-            "commission_bps",
-            "slippage_bps",
-            "fractional",
-            "initial_cash",
-            "regimes_enabled",
-            "regime_settings",
-            "hybrid_enabled",
-            "hybrid_settings",
-            "breaker_enabled",
-            "breaker_settings",
-            "model_portfolio",
-            "is_active",
-            "created_at",
-            "updated_at",
-        ]
+        # What a strategy is (the fields its services write), with who owns it and its bookkeeping.
+        fields = ["id", "owner", "shared", *STRATEGY_FIELDS, "model_portfolio", "created_at", "updated_at"]
         read_only_fields = fields
 
     def get_shared(self, strategy: Strategy) -> bool:

@@ -32,6 +32,7 @@ from trading.brokers.base import (
     TradeUpdate,
 )
 from trading.brokers.registry import broker_named, clear_cache
+from trading.services import submit_order
 
 D = Decimal
 TEST_BROKERS = {
@@ -195,3 +196,17 @@ def priced_instrument(symbol: str = "ACME", close="100", **fields):
     instrument = InstrumentFactory(symbol=symbol, **fields)
     DailyBarFactory(instrument=instrument, date=dt.date(2024, 1, 2), close=D(close))
     return instrument
+
+
+def gtc_limit_buy(account, actor, *, qty, limit, symbol: str = "ACME"):
+    """A good-till-canceled limit buy entered through the real service (it rests unless marketable)."""
+    return submit_order(
+        account=account,
+        actor=actor,
+        side="buy",
+        symbol=symbol,
+        qty=D(qty),
+        order_type="limit",
+        limit_price=D(limit),
+        time_in_force="gtc",
+    )

@@ -6,15 +6,13 @@ update is applied at once, before ``cancel_order`` stores its request. Who asked
 in the state history (and the API's) and in the audit trail.
 """
 
-from decimal import Decimal as D
-
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from compliance.models import AuditEvent
-from trading.services import cancel_order, submit_order
-from trading.tests.factories import funded_account, priced_instrument
+from trading.services import cancel_order
+from trading.tests.factories import funded_account, gtc_limit_buy, priced_instrument
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,16 +31,7 @@ def simulator(settings):
 def resting_limit(advisor):
     account = funded_account(advisor=advisor, cash="10000")
     priced_instrument("ACME", close="100")
-    order = submit_order(
-        account=account,
-        actor=advisor,
-        side="buy",
-        symbol="ACME",
-        qty=D(5),
-        order_type="limit",
-        limit_price=D("95"),
-        time_in_force="gtc",
-    )
+    order = gtc_limit_buy(account, advisor, qty="5", limit="95")
     order.refresh_from_db()
     assert order.status == "new", "the simulator accepted it and it rests below the market"
     return order

@@ -11,7 +11,7 @@ from portfolios.models import Position
 from trading.brokers.simulator_tasks import match_resting_simulated_orders
 from trading.models import Fill, SimulatedOrder
 from trading.services import cancel_order, replace_order, submit_order
-from trading.tests.factories import funded_account, priced_instrument
+from trading.tests.factories import funded_account, gtc_limit_buy, priced_instrument
 from trading.tests.test_sim_broker import backdate
 
 pytestmark = pytest.mark.django_db
@@ -57,16 +57,7 @@ def test_market_buy_fills_and_books_cash_and_position(advisor, account, acme, dj
 
 def test_resting_limit_fills_when_a_new_bar_reaches_it(advisor, account, acme, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        order = submit_order(
-            account=account,
-            actor=advisor,
-            side="buy",
-            symbol="ACME",
-            qty=D(20),
-            order_type="limit",
-            limit_price=D("98"),
-            time_in_force="gtc",
-        )
+        order = gtc_limit_buy(account, advisor, qty="20", limit="98")
     order.refresh_from_db()
     assert order.status == "new" and order.filled_qty == 0
     session = backdate(order.client_order_id).day
@@ -84,16 +75,7 @@ def test_resting_limit_fills_when_a_new_bar_reaches_it(advisor, account, acme, d
 
 def test_cancel_and_replace_follow_alpaca(advisor, account, acme, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        resting = submit_order(
-            account=account,
-            actor=advisor,
-            side="buy",
-            symbol="ACME",
-            qty=D(5),
-            order_type="limit",
-            limit_price=D("90"),
-            time_in_force="gtc",
-        )
+        resting = gtc_limit_buy(account, advisor, qty="5", limit="90")
     with django_capture_on_commit_callbacks(execute=True):
         cancel_order(order=resting, actor=advisor)
     resting.refresh_from_db()
@@ -101,16 +83,7 @@ def test_cancel_and_replace_follow_alpaca(advisor, account, acme, django_capture
     assert [t.to_status for t in resting.transitions.order_by("id")][-2:] == ["pending_cancel", "canceled"]
 
     with django_capture_on_commit_callbacks(execute=True):
-        old = submit_order(
-            account=account,
-            actor=advisor,
-            side="buy",
-            symbol="ACME",
-            qty=D(5),
-            order_type="limit",
-            limit_price=D("90"),
-            time_in_force="gtc",
-        )
+        old = gtc_limit_buy(account, advisor, qty="5", limit="90")
     with django_capture_on_commit_callbacks(execute=True):
         new = replace_order(order=old, actor=advisor, limit_price=D("101"))
     old.refresh_from_db()
